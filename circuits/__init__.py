@@ -1,0 +1,22 @@
+"""circuits: what is built on ``gates``: record, replay, trace, draw and check.
+
+>>> from circuits import Circuit
+>>> from gates import Unit
+>>> a, b = Unit(2.0), Unit(3.0)
+>>> with Circuit() as c:
+...     out = a * b + a
+>>> c.backward()
+>>> a.grad, b.grad
+(4.0, 2.0)
+"""
+
+from gates.errors import CircuitError, GateReuseError, NonFiniteError
+
+from circuits.circuit import Circuit
+
+__all__ = [
+    "Circuit",
+    "CircuitError",
+    "GateReuseError",
+    "NonFiniteError",
+]

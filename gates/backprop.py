@@ -1,0 +1,103 @@
+"""Backward passes that follow DESIGN.md's one gradient rule, without recursion.
+
+The rule: a unit's ``grad`` is the sum, over all backward calls since it was
+last zeroed, of d(output)/d(unit). Gate ``backward`` methods read the
+*accumulated* ``utop.grad``, so to add only this call's contribution the pass
+first sets aside every nonzero grad in the graph, runs from a clean slate, and
+then adds what it set aside back. Nothing is counted twice, however often
+backward runs, and every intermediate unit accumulates too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from gates.errors import GateReuseError
+from gates.naming import describe_gate, name_of
+from gates.observe import _observers
+
+if TYPE_CHECKING:
+    from gates.gate import Gate
+    from gates.unit import Unit
+
+__all__ = ["backpropagate", "gates_behind"]
+
+
+def gates_behind(output: Unit) -> list[Gate]:
+    """Every gate ``output`` depends on, each after the gates that feed it.
+
+    An iterative depth-first walk (a chain of a million gates is fine). Raises
+    ``GateReuseError`` if a gate on the way has been forwarded again since it
+    made the unit we reached it from: its stored inputs are no longer that
+    unit's inputs.
+    """
+    root = output._gate
+    if root is None:
+        return []
+    _check_still_made_by(output, root)
+    order: list[Gate] = []
+    seen = {root}
+    path = [root]  # each gate on it feeds the one below it
+    while path:
+        gate = path[-1]
+        for unit in gate.inputs:
+            maker = unit._gate
+            if maker is not None and maker not in seen:
+                _check_still_made_by(unit, maker)
+                seen.add(maker)
+                path.append(maker)
+                break
+        else:  # every gate feeding this one is already in order
+            order.append(path.pop())
+    return order
+
+
+def _check_still_made_by(unit: Unit, gate: Gate) -> None:
+    if gate.utop is not unit:
+        raise GateReuseError(
+            f"{describe_gate(gate)} made {name_of(unit)}, but has since been forwarded "
+            f"again (its output is now {name_of(gate.utop)}), so it no longer holds the "
+            f"inputs of {name_of(unit)}. Use a new gate object for each operation, or "
+            "record the circuit once and replay it with Circuit.forward()."
+        )
+
+
+def backpropagate(
+    output: Unit,
+    order: Sequence[Gate],
+    *,
+    after_gate: Callable[[Gate, int], None] | None = None,
+) -> None:
+    """Seed ``output`` and run ``order``'s gates backward, last to first.
+
+    ``order`` must list the gates ``output`` depends on, each after the gates
+    that feed it. ``after_gate(gate, index)`` is called after each gate's
+    backward (``Circuit(check_finite=True)`` uses it). Gates whose output needs
+    no gradient are skipped.
+    """
+    set_aside: dict[Unit, float] = {}
+    for gate in order:
+        for unit in gate.inputs:
+            if unit.grad:
+                set_aside[unit] = unit.grad
+    if output.grad:
+        set_aside[output] = output.grad
+    for unit in set_aside:
+        unit.grad = 0.0
+    try:
+        output.grad = 1.0
+        observed = bool(_observers)  # a Tracer wants to see each backward call
+        for index in range(len(order) - 1, -1, -1):
+            gate = order[index]
+            if not gate.utop._requires_grad:
+                continue
+            if observed:
+                gate.backward()
+            else:
+                gate._raw_backward(gate)
+            if after_gate is not None:
+                after_gate(gate, index)
+    finally:
+        for unit, grad in set_aside.items():
+            unit.grad = grad + unit.grad

@@ -1,0 +1,227 @@
+"""The ``Gate`` base class: the shared mechanism behind every gate.
+
+A gate in the guide's style is two methods::
+
+    class MultGate(Gate):
+        def forward(self, u0, u1):
+            self.u0, self.u1 = u0, u1
+            self.utop = Unit(u0.value * u1.value)
+            return self.utop
+
+        def backward(self):
+            self.u0.grad += self.u1.value * self.utop.grad
+            self.u1.grad += self.u0.value * self.utop.grad
+
+Subclasses write only that. When a subclass is defined, the base wraps its
+``forward`` and ``backward`` once, so that every call also
+
+* remembers what the gate read (``gate.inputs``) and links the output to the
+  gate that made it (so ``utop.backward()`` can find the graph),
+* marks the output as needing no gradient when no input needs one,
+* tells any active observer (a recording ``Circuit``, a ``Tracer``).
+
+The unwrapped methods stay available as the static ``_raw_forward(gate, ...)``
+and ``_raw_backward(gate)``; the engine's own loops call those directly when
+nothing is observing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from gates.naming import describe_gate
+from gates.observe import _observers, tell_backward, tell_forward
+
+if TYPE_CHECKING:
+    from gates.unit import Unit
+
+__all__ = ["Gate", "local_grads", "recompute"]
+
+ForwardFn = Callable[..., "Unit"]
+BackwardFn = Callable[["Gate"], None]
+
+
+class Gate:
+    """Base class of all gates: subclass it and write ``forward`` and ``backward``.
+
+    ``forward(self, *units)`` stores its inputs as ``self.u0`` (``self.u1``, ...)
+    and its output as ``self.utop``, and returns ``self.utop``.
+    ``backward(self)`` adds ``local derivative * self.utop.grad`` into each
+    input's ``grad`` with ``+=``.
+
+    Attributes:
+        inputs: the units the last ``forward`` call read, in order.
+        utop: the unit the last ``forward`` call wrote.
+        symbol: a short text for drawings (``"*"`` for ``MultGate``).
+
+    Example:
+        >>> from gates import Unit
+        >>> class SquareGate(Gate):
+        ...     def forward(self, u0):
+        ...         self.u0 = u0
+        ...         self.utop = Unit(u0.value * u0.value)
+        ...         return self.utop
+        ...     def backward(self):
+        ...         self.u0.grad += 2 * self.u0.value * self.utop.grad
+        >>> x = Unit(3.0)
+        >>> y = SquareGate().forward(x)
+        >>> y.backward()
+        >>> y.value, x.grad
+        (9.0, 6.0)
+    """
+
+    __slots__ = ("u0", "u1", "utop", "inputs", "label", "_name")
+
+    symbol: ClassVar[str] = ""
+    _raw_forward: ClassVar[ForwardFn]  # static: call as gate._raw_forward(gate, ...)
+    _raw_backward: ClassVar[BackwardFn]
+
+    if TYPE_CHECKING:  # what subclasses provide; declared for type checkers only
+        u0: Unit
+        u1: Unit
+        utop: Unit
+        inputs: tuple[Unit, ...]
+        label: str | None
+
+        def forward(self, *units: Unit) -> Unit: ...
+
+        def backward(self) -> None: ...
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__:
+            raw_forward = cls.__dict__["forward"]
+            cls._raw_forward = staticmethod(raw_forward)
+            cls.forward = _bookkept_forward(raw_forward)  # type: ignore[method-assign]
+        if "backward" in cls.__dict__:
+            raw_backward = cls.__dict__["backward"]
+            cls._raw_backward = staticmethod(raw_backward)
+            cls.backward = _bookkept_backward(raw_backward)  # type: ignore[method-assign]
+        if not cls.__dict__.get("symbol"):
+            cls.symbol = cls.__name__.removesuffix("Gate").lower() or cls.__name__
+
+    def __repr__(self) -> str:
+        return f"<{describe_gate(self)}>"
+
+
+def _bookkept_forward(raw: ForwardFn) -> ForwardFn:
+    @functools.wraps(raw)
+    def forward(self: Gate, *units: Unit) -> Unit:
+        if self._raw_forward is not raw:
+            # A subclass's forward called this one through super(): the
+            # outermost call does the bookkeeping, once.
+            return raw(self, *units)
+        try:
+            out = raw(self, *units)
+        except (AttributeError, TypeError) as exc:
+            _explain_bad_inputs(self, units, exc)
+            raise
+        try:
+            out._gate = self
+        except AttributeError:
+            raise TypeError(
+                f"{describe_gate(self)}: forward() returned {out!r} ({type(out).__name__}); "
+                "it must store its output Unit as self.utop and return it"
+            ) from None
+        self.inputs = units
+        for unit in units:
+            if unit._requires_grad:
+                break
+        else:
+            out.requires_grad = False
+        if _observers:
+            tell_forward(self, units, out)
+        return out
+
+    forward.__wrapped__ = raw  # type: ignore[attr-defined]
+    return forward
+
+
+def _bookkept_backward(raw: BackwardFn) -> BackwardFn:
+    @functools.wraps(raw)
+    def backward(self: Gate) -> None:
+        try:
+            if not _observers or self._raw_backward is not raw:
+                raw(self)
+                return
+            grads_before = tuple(unit.grad for unit in self.inputs)
+            raw(self)
+        except AttributeError:
+            if not hasattr(self, "inputs"):
+                raise AttributeError(
+                    f"{describe_gate(self)}: backward() was called before forward(); "
+                    "call forward(...) first so the gate has inputs and an output"
+                ) from None
+            raise
+        tell_backward(self, grads_before)
+
+    backward.__wrapped__ = raw  # type: ignore[attr-defined]
+    return backward
+
+
+def _explain_bad_inputs(gate: Gate, units: tuple[Any, ...], exc: Exception) -> None:
+    """Turn ``'float' object has no attribute 'value'`` into advice, if that is the cause."""
+    from gates.unit import Unit
+
+    for position, unit in enumerate(units):
+        if not isinstance(unit, Unit):
+            raise TypeError(
+                f"{describe_gate(gate)}: forward() takes Units, but input {position} is "
+                f"{unit!r} ({type(unit).__name__}); wrap a number as "
+                f"Unit({unit!r}, requires_grad=False)"
+            ) from exc
+
+
+def recompute(gate: Gate) -> float:
+    """Run ``gate``'s own forward again on its stored inputs, in place.
+
+    The new value is written into the *same* output Unit (``gate.utop``), so
+    references that other gates and the caller hold stay valid. This is how
+    ``Circuit.forward()`` replays a circuit. Returns the output's old value.
+
+    >>> from gates import MultGate, Unit
+    >>> a, b = Unit(2.0), Unit(3.0)
+    >>> g = MultGate()
+    >>> out = g.forward(a, b)
+    >>> a.value = 5.0
+    >>> recompute(g), out.value, g.utop is out
+    (6.0, 15.0, True)
+    """
+    out = gate.utop
+    previous = out.value
+    fresh = gate._raw_forward(gate, *gate.inputs)
+    out.value = fresh.value
+    gate.utop = out
+    return previous
+
+
+def local_grads(gate: Gate) -> tuple[float, ...]:
+    """``d utop / d input`` for each input, from the gate's own ``backward``.
+
+    The gate's backward is run once with an upstream grad of 1 and every input
+    grad at 0; all grads are then put back as they were. An input that occurs
+    twice (``p * p``) gets its total derivative at each position; an input that
+    requires no grad reads 0.
+
+    >>> from gates import MultGate, Unit
+    >>> g = MultGate()
+    >>> _ = g.forward(Unit(2.0), Unit(3.0))
+    >>> local_grads(g)
+    (3.0, 2.0)
+    """
+    inputs = gate.inputs
+    out = gate.utop
+    saved_inputs = [unit.grad for unit in inputs]
+    saved_out = out.grad
+    try:
+        for unit in inputs:
+            unit.grad = 0.0
+        out.grad = 1.0
+        gate._raw_backward(gate)
+        return tuple(unit.grad for unit in inputs)
+    finally:
+        out.grad = saved_out
+        for unit, grad in zip(inputs, saved_inputs):
+            unit.grad = grad

@@ -1,0 +1,285 @@
+"""``Unit``: a value and its gradient, the wire between gates.
+
+>>> a, b = Unit(2.0, label="a"), Unit(-3.0, label="b")
+>>> out = (a * b + 1).sigmoid()
+>>> out.backward()
+>>> round(out.value, 4), round(a.grad, 4), round(b.grad, 4)
+(0.0067, -0.0199, 0.0133)
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from gates.backprop import backpropagate, gates_behind
+
+if TYPE_CHECKING:
+    from gates.gate import Gate
+
+__all__ = ["Unit"]
+
+
+def _as_float(x: object, what: str) -> float:
+    """``x`` as a float, or a ``TypeError`` that names it."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(
+            f"Unit {what} must be a real number (int or float), got {x!r} "
+            f"({type(x).__name__})"
+        )
+    return float(x)
+
+
+class Unit:
+    """A wire in a circuit: ``value`` from the forward pass, ``grad`` from backward.
+
+    Args:
+        value: the number carried forward; an int is converted to float.
+        grad: the gradient accumulated so far (0.0 to start).
+        label: a name for traces and drawings; without one, ``u1``, ``u2``, ...
+        requires_grad: False marks a constant input: it takes no gradient
+            (its ``grad`` stays 0.0) and drawings show it with no grad.
+
+    Arithmetic builds gates: ``a * b`` is ``MultGate().forward(a, b)``, and
+    ``u.backward()`` runs backward over every gate ``u`` depends on.
+
+    Example:
+        >>> x = Unit(3.0, label="x")
+        >>> y = x * x + 2 * x
+        >>> y.backward()
+        >>> y.value, x.grad
+        (15.0, 8.0)
+    """
+
+    __slots__ = ("value", "grad", "label", "_gate", "_name")
+
+    # A class attribute rather than a slot: units that need no gradient are
+    # instances of the subclass _ConstantUnit, whose grad ignores writes.
+    _requires_grad: ClassVar[bool] = True
+
+    value: float
+    grad: float
+    label: str | None
+    _gate: Gate | None
+    _name: str | None
+
+    def __init__(
+        self,
+        value: float,
+        grad: float = 0.0,
+        *,
+        label: str | None = None,
+        requires_grad: bool = True,
+    ) -> None:
+        if value.__class__ is not float:
+            value = _as_float(value, "value")
+        if grad.__class__ is not float:
+            grad = _as_float(grad, "grad")
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Unit label must be a str or None, got {label!r}")
+        self.value = value
+        self.grad = grad
+        self.label = label
+        self._gate = None
+        self._name = None
+        if not requires_grad:
+            if grad:
+                raise ValueError(
+                    f"Unit({value!r}) with requires_grad=False takes no gradient; "
+                    f"leave grad at 0.0 (got {grad!r})"
+                )
+            self.__class__ = _ConstantUnit
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward passes give this unit a gradient."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if flag:
+            self.__class__ = Unit
+        else:
+            Unit.grad.__set__(self, 0.0)  # type: ignore[attr-defined]
+            self.__class__ = _ConstantUnit
+
+    @property
+    def gate(self) -> Gate | None:
+        """The gate whose forward made this unit, or None for an input."""
+        return self._gate
+
+    def __repr__(self) -> str:
+        text = f"Unit(value={self.value!r}, grad={self.grad!r}"
+        if self.label is not None:
+            text += f", label={self.label!r}"
+        if not self._requires_grad:
+            text += ", requires_grad=False"
+        return text + ")"
+
+    def __float__(self) -> float:
+        return self.value
+
+    # -- backward ----------------------------------------------------------
+
+    def backward(self) -> None:
+        """Add d(self)/d(unit) into the ``grad`` of every unit ``self`` depends on.
+
+        Seeds this unit with a gradient of 1. Calling it again adds again: each
+        call propagates only its own contribution, so grads accumulate across
+        calls and no path is counted twice.
+
+        >>> p = Unit(3.0)
+        >>> r = p * p + p * p
+        >>> r.backward(); p.grad
+        12.0
+        >>> r.backward(); p.grad
+        24.0
+        """
+        backpropagate(self, gates_behind(self))
+
+    # -- operator sugar: each builds the same gate objects as the explicit style
+
+    def __add__(self, other: Unit | float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return AddGate().forward(self, other_unit)
+
+    def __radd__(self, other: float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return AddGate().forward(other_unit, self)
+
+    def __sub__(self, other: Unit | float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return SubGate().forward(self, other_unit)
+
+    def __rsub__(self, other: float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return SubGate().forward(other_unit, self)
+
+    def __mul__(self, other: Unit | float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return MultGate().forward(self, other_unit)
+
+    def __rmul__(self, other: float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return MultGate().forward(other_unit, self)
+
+    def __truediv__(self, other: Unit | float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return DivGate().forward(self, other_unit)
+
+    def __rtruediv__(self, other: float) -> Unit:
+        other_unit = _as_unit(other)
+        if other_unit is None:
+            return NotImplemented
+        return DivGate().forward(other_unit, self)
+
+    def __neg__(self) -> Unit:
+        return NegGate().forward(self)
+
+    def __pow__(self, exponent: float) -> Unit:
+        if isinstance(exponent, Unit):
+            raise TypeError(
+                "u ** v needs a constant exponent; for a Unit exponent write "
+                "(v * u.log()).exp()"
+            )
+        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+            return NotImplemented
+        return PowGate(exponent).forward(self)
+
+    # The training idiom `p -= lr * p.grad`: on an input unit with a plain
+    # number on the right, update the value in place so the graph does not
+    # grow. Anywhere else it builds a gate, exactly like `p = p - q`.
+    def __iadd__(self, other: Unit | float) -> Unit:
+        if self._gate is None and _is_plain_number(other):
+            self.value += float(other)  # type: ignore[arg-type]
+            return self
+        return self.__add__(other)
+
+    def __isub__(self, other: Unit | float) -> Unit:
+        if self._gate is None and _is_plain_number(other):
+            self.value -= float(other)  # type: ignore[arg-type]
+            return self
+        return self.__sub__(other)
+
+    # -- activations and elementary functions ------------------------------
+
+    def sigmoid(self) -> Unit:
+        """``1 / (1 + e**-self)`` through a ``SigmoidGate``."""
+        return SigmoidGate().forward(self)
+
+    def tanh(self) -> Unit:
+        """``tanh(self)`` through a ``TanhGate``."""
+        return TanhGate().forward(self)
+
+    def relu(self) -> Unit:
+        """``max(self, 0)`` through a ``ReLUGate``."""
+        return ReLUGate().forward(self)
+
+    def leaky_relu(self, slope: float = 0.01) -> Unit:
+        """``self`` if positive, else ``slope * self``, through a ``LeakyReLUGate``."""
+        return LeakyReLUGate(slope).forward(self)
+
+    def exp(self) -> Unit:
+        """``e ** self`` through an ``ExpGate``."""
+        return ExpGate().forward(self)
+
+    def log(self) -> Unit:
+        """The natural logarithm through a ``LogGate``."""
+        return LogGate().forward(self)
+
+
+class _ConstantUnit(Unit):
+    """A unit that takes no gradient: its ``grad`` reads 0.0 and ignores writes.
+
+    Gates add into their inputs' grads with ``+=``; for a constant input that
+    addition lands here and is dropped, at no cost to ordinary units.
+    """
+
+    __slots__ = ()
+    _requires_grad: ClassVar[bool] = False
+
+    @property  # type: ignore[override]
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: float) -> None:
+        pass
+
+
+def _is_plain_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _as_unit(x: Any) -> Unit | None:
+    """``x`` itself if a Unit, a constant Unit if a plain number, else None."""
+    if isinstance(x, Unit):
+        return x
+    if _is_plain_number(x):
+        return Unit(float(x), requires_grad=False)
+    return None
+
+
+# The gate modules import Unit, so they are imported after it is defined.
+from gates.activations import (  # noqa: E402
+    LeakyReLUGate,
+    ReLUGate,
+    SigmoidGate,
+    TanhGate,
+)
+from gates.arithmetic import AddGate, DivGate, MultGate, NegGate, PowGate, SubGate  # noqa: E402
+from gates.exponential import ExpGate, LogGate  # noqa: E402
