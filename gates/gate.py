@@ -29,10 +29,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from gates.naming import describe_gate
 from gates.observe import _observers, tell_backward, tell_forward
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:  # pragma: no cover - Python 3.10
+    from typing import TypeVar
+
+    Self = TypeVar("Self", bound="Gate")
 
 if TYPE_CHECKING:
     from gates.unit import Unit
@@ -101,6 +109,18 @@ class Gate:
             cls.backward = _bookkept_backward(raw_backward)  # type: ignore[method-assign]
         if not cls.__dict__.get("symbol"):
             cls.symbol = cls.__name__.removesuffix("Gate").lower() or cls.__name__
+
+    def named(self, label: str) -> Self:
+        """Give the gate a label for traces, drawings and errors; returns the gate.
+
+        >>> from gates import MultGate
+        >>> MultGate().named("mulg0")
+        <MultGate mulg0>
+        """
+        if not isinstance(label, str):
+            raise TypeError(f"a gate label must be a str, got {label!r}")
+        self.label = label
+        return self
 
     def __repr__(self) -> str:
         return f"<{describe_gate(self)}>"
