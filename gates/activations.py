@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 from gates.gate import Gate
-from gates.numerics import sigmoid
+from gates.numerics import sigmoid, to_float
 from gates.unit import Unit
 
 __all__ = ["LeakyReLUGate", "ReLUGate", "SigmoidGate", "TanhGate"]
@@ -106,9 +105,7 @@ class LeakyReLUGate(Gate):
     symbol = "leaky_relu"
 
     def __init__(self, slope: float = 0.01) -> None:
-        if isinstance(slope, bool) or not isinstance(slope, numbers.Real):
-            raise TypeError(f"LeakyReLUGate slope must be a number, got {slope!r}")
-        self.slope = float(slope)
+        self.slope = to_float(slope, "LeakyReLUGate slope")
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0

@@ -6,10 +6,8 @@ Each gate is the guide's two methods: ``forward`` computes and stores,
 
 from __future__ import annotations
 
-import numbers
-
 from gates.gate import Gate
-from gates.numerics import divide, power
+from gates.numerics import divide, power, to_float
 from gates.unit import Unit
 
 __all__ = ["AddGate", "DivGate", "MultGate", "NegGate", "PowGate", "SubGate"]
@@ -158,11 +156,7 @@ class PowGate(Gate):
     __slots__ = ("exponent",)
 
     def __init__(self, exponent: float) -> None:
-        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-            raise TypeError(
-                f"PowGate exponent must be a constant number, got {exponent!r}"
-            )
-        self.exponent = float(exponent)
+        self.exponent = to_float(exponent, "PowGate exponent (a constant)")
 
     @property
     def symbol(self) -> str:  # type: ignore[override]

@@ -29,18 +29,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-import sys
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from gates.naming import describe_gate
 from gates.observe import _observers, tell_backward, tell_forward
-
-if sys.version_info >= (3, 11):
-    from typing import Self
-else:  # pragma: no cover - Python 3.10
-    from typing import TypeVar
-
-    Self = TypeVar("Self", bound="Gate")
 
 if TYPE_CHECKING:
     from gates.unit import Unit
@@ -49,6 +41,7 @@ __all__ = ["Gate", "local_grads", "recompute"]
 
 ForwardFn = Callable[..., "Unit"]
 BackwardFn = Callable[["Gate"], None]
+G = TypeVar("G", bound="Gate")
 
 
 class Gate:
@@ -83,8 +76,10 @@ class Gate:
     __slots__ = ("u0", "u1", "utop", "inputs", "label", "_name")
 
     symbol: ClassVar[str] = ""
-    _raw_forward: ClassVar[ForwardFn]  # static: call as gate._raw_forward(gate, ...)
-    _raw_backward: ClassVar[BackwardFn]
+    # The subclass's own methods, unwrapped, stored as static functions: call
+    # them as gate._raw_forward(gate, *units) and gate._raw_backward(gate).
+    _raw_forward: ClassVar[Any]
+    _raw_backward: ClassVar[Any]
 
     if TYPE_CHECKING:  # what subclasses provide; declared for type checkers only
         u0: Unit
@@ -92,25 +87,25 @@ class Gate:
         utop: Unit
         inputs: tuple[Unit, ...]
         label: str | None
-
-        def forward(self, *units: Unit) -> Unit: ...
-
-        def backward(self) -> None: ...
+        _name: str | None
+        forward: Callable[..., Unit]
+        backward: Callable[[], None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "forward" in cls.__dict__:
             raw_forward = cls.__dict__["forward"]
             cls._raw_forward = staticmethod(raw_forward)
-            cls.forward = _bookkept_forward(raw_forward)  # type: ignore[method-assign]
+            cls.forward = _bookkept_forward(raw_forward)
         if "backward" in cls.__dict__:
             raw_backward = cls.__dict__["backward"]
             cls._raw_backward = staticmethod(raw_backward)
-            cls.backward = _bookkept_backward(raw_backward)  # type: ignore[method-assign]
+            # (typed as a bound method on instances; the wrapper takes the gate)
+            cls.backward = _bookkept_backward(raw_backward)  # type: ignore[assignment]
         if not cls.__dict__.get("symbol"):
             cls.symbol = cls.__name__.removesuffix("Gate").lower() or cls.__name__
 
-    def named(self, label: str) -> Self:
+    def named(self: G, label: str) -> G:
         """Give the gate a label for traces, drawings and errors; returns the gate.
 
         >>> from gates import MultGate
@@ -134,7 +129,7 @@ def _bookkept_forward(raw: ForwardFn) -> ForwardFn:
             # outermost call does the bookkeeping, once.
             return raw(self, *units)
         try:
-            out = raw(self, *units)
+            out: Unit = raw(self, *units)
         except (AttributeError, TypeError) as exc:
             _explain_bad_inputs(self, units, exc)
             raise
@@ -155,7 +150,6 @@ def _bookkept_forward(raw: ForwardFn) -> ForwardFn:
             tell_forward(self, units, out)
         return out
 
-    forward.__wrapped__ = raw  # type: ignore[attr-defined]
     return forward
 
 
@@ -177,7 +171,6 @@ def _bookkept_backward(raw: BackwardFn) -> BackwardFn:
             raise
         tell_backward(self, grads_before)
 
-    backward.__wrapped__ = raw  # type: ignore[attr-defined]
     return backward
 
 

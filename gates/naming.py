@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from gates.gate import Gate
     from gates.unit import Unit
 
-__all__ = ["name_of", "describe_gate"]
+__all__ = ["describe_gate", "name_of"]
 
 _unit_numbers = itertools.count(1)
 _gate_numbers = itertools.count(1)
@@ -37,10 +37,8 @@ def name_of(obj: Unit | Gate) -> str:
     if name is None:
         from gates.unit import Unit  # local: naming is imported by unit.py
 
-        if isinstance(obj, Unit):
-            name = f"u{next(_unit_numbers)}"
-        else:
-            name = f"g{next(_gate_numbers)}"
+        is_unit = isinstance(obj, Unit)
+        name = f"u{next(_unit_numbers)}" if is_unit else f"g{next(_gate_numbers)}"
         obj._name = name
     return name
 

@@ -12,11 +12,30 @@ trace, not a traceback from deep inside a gate, so every gate uses these.
 from __future__ import annotations
 
 import math
+import numbers
 
-__all__ = ["divide", "exp", "log", "power", "sigmoid"]
+__all__ = ["divide", "exp", "log", "power", "sigmoid", "to_float"]
 
 _INF = math.inf
 _NAN = math.nan
+
+
+def to_float(x: object, what: str) -> float:
+    """``x`` as a float if it is a real number (bool excluded), else a ``TypeError``
+    that names ``what`` and the value.
+
+    >>> to_float(3, "Unit value")
+    3.0
+    >>> to_float("3", "Unit value")
+    Traceback (most recent call last):
+    ...
+    TypeError: Unit value must be a real number (int or float), got '3' (str)
+    """
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(
+            f"{what} must be a real number (int or float), got {x!r} ({type(x).__name__})"
+        )
+    return float(x)
 
 
 def exp(x: float) -> float:

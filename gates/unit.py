@@ -10,24 +10,15 @@
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
 from gates.backprop import backpropagate, gates_behind
+from gates.numerics import to_float
 
 if TYPE_CHECKING:
     from gates.gate import Gate
 
 __all__ = ["Unit"]
-
-
-def _as_float(x: object, what: str) -> float:
-    """``x`` as a float, or a ``TypeError`` that names it."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(
-            f"Unit {what} must be a real number (int or float), got {x!r} "
-            f"({type(x).__name__})"
-        )
-    return float(x)
 
 
 class Unit:
@@ -72,9 +63,9 @@ class Unit:
         requires_grad: bool = True,
     ) -> None:
         if value.__class__ is not float:
-            value = _as_float(value, "value")
+            value = to_float(value, "Unit value")
         if grad.__class__ is not float:
-            grad = _as_float(grad, "grad")
+            grad = to_float(grad, "Unit grad")
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Unit label must be a str or None, got {label!r}")
         self.value = value
@@ -99,8 +90,8 @@ class Unit:
     def requires_grad(self, flag: bool) -> None:
         if flag:
             self.__class__ = Unit
-        else:
-            Unit.grad.__set__(self, 0.0)  # type: ignore[attr-defined]
+        elif self._requires_grad:
+            self.grad = 0.0  # the slot keeps this while the constant's property hides it
             self.__class__ = _ConstantUnit
 
     @property
@@ -190,28 +181,28 @@ class Unit:
     def __neg__(self) -> Unit:
         return NegGate().forward(self)
 
-    def __pow__(self, exponent: float) -> Unit:
+    def __pow__(self, exponent: object) -> Unit:
         if isinstance(exponent, Unit):
             raise TypeError(
                 "u ** v needs a constant exponent; for a Unit exponent write "
                 "(v * u.log()).exp()"
             )
-        if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
+        if not _is_plain_number(exponent):
             return NotImplemented
-        return PowGate(exponent).forward(self)
+        return PowGate(float(exponent)).forward(self)
 
     # The training idiom `p -= lr * p.grad`: on an input unit with a plain
     # number on the right, update the value in place so the graph does not
     # grow. Anywhere else it builds a gate, exactly like `p = p - q`.
     def __iadd__(self, other: Unit | float) -> Unit:
         if self._gate is None and _is_plain_number(other):
-            self.value += float(other)  # type: ignore[arg-type]
+            self.value += float(other)
             return self
         return self.__add__(other)
 
     def __isub__(self, other: Unit | float) -> Unit:
         if self._gate is None and _is_plain_number(other):
-            self.value -= float(other)  # type: ignore[arg-type]
+            self.value -= float(other)
             return self
         return self.__sub__(other)
 
@@ -252,7 +243,7 @@ class _ConstantUnit(Unit):
     __slots__ = ()
     _requires_grad: ClassVar[bool] = False
 
-    @property  # type: ignore[override]
+    @property
     def grad(self) -> float:
         return 0.0
 
@@ -261,7 +252,7 @@ class _ConstantUnit(Unit):
         pass
 
 
-def _is_plain_number(x: object) -> bool:
+def _is_plain_number(x: object) -> TypeGuard[float]:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
