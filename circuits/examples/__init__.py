@@ -5,8 +5,8 @@ functions, and is registered here with a ``demo`` that runs a small, labelled
 version of it (units and gates carry labels, so a ``Tracer`` shows readable
 names without a ``names`` mapping).
 
->>> sorted(EXAMPLES)[:1]
-['neuron']
+>>> sorted(EXAMPLES)
+['accumulation', 'moons', 'mse', 'neuron', 'saturation', 'svm', 'vanishing', 'xor']
 >>> EXAMPLES["neuron"].title
 "The guide's single neuron, gate by gate"
 """
@@ -16,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from circuits.examples import neuron
+from circuits.examples import (
+    accumulation,
+    linear_regression,
+    moons,
+    neuron,
+    saturation,
+    svm,
+    vanishing,
+    xor,
+)
 
 __all__ = ["EXAMPLES", "Example"]
 
@@ -35,5 +44,12 @@ EXAMPLES: dict[str, Example] = {
     example.name: example
     for example in (
         Example("neuron", "The guide's single neuron, gate by gate", neuron.demo),
+        Example("saturation", "Sigmoid saturation: w=5, b=1 at x=0.1 and x=20.1", saturation.demo),
+        Example("accumulation", "Grads accumulate: h1, h2, h3 backward in turn", accumulation.demo),
+        Example("mse", "A linear model's mean squared error on two points", linear_regression.demo),
+        Example("xor", "XOR's 2-2-1 sigmoid network on one case", xor.demo),
+        Example("vanishing", "dC/dw layer by layer in a sigmoid chain", vanishing.demo),
+        Example("moons", "A tiny MLP's hinge loss on two moons points", moons.demo),
+        Example("svm", "One SVM step with the guide's pull", svm.demo),
     )
 }

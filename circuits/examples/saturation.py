@@ -1,0 +1,99 @@
+"""Sigmoid saturation: ``l = sigmoid(w*x + b)`` with a constant input ``x``.
+
+With w=5, b=1 and x=0.1 the neuron is in its sensitive range and passes
+gradient back; with x=20.1 the linear part is 101.5, the sigmoid is flat
+there, and no gradient gets through.
+
+>>> n = build_saturation(x=0.1)
+>>> n.l.backward()
+>>> round(n.l.value, 4), round(n.b.grad, 4), round(n.w.grad, 4)
+(0.8176, 0.1491, 0.0149)
+>>> n = build_saturation(x=20.1)
+>>> n.l.backward()
+>>> n.z.value, n.l.value, n.b.grad, n.w.grad
+(101.5, 1.0, 0.0, 0.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gates import Unit
+
+__all__ = ["DeadNeuron", "Saturation", "build_dead_neuron", "build_saturation", "demo"]
+
+
+@dataclass
+class Saturation:
+    """The units of one sigmoid neuron: parameters, constant input, linear part, output."""
+
+    w: Unit
+    b: Unit
+    x: Unit
+    z: Unit
+    l: Unit  # noqa: E741 - the notebook's name for the output
+
+
+def build_saturation(w: float = 5.0, b: float = 1.0, x: float = 0.1) -> Saturation:
+    """Build ``l = sigmoid(w*x + b)``, ``x`` a constant (it takes no gradient).
+
+    Runs forward only: call ``n.l.backward()`` to get the gradients.
+    """
+    wu, bu = Unit(w, label="w"), Unit(b, label="b")
+    xu = Unit(x, label="x", requires_grad=False)
+    z = wu * xu + bu
+    z.label = "z"
+    out = z.sigmoid()
+    out.label = "l"
+    return Saturation(wu, bu, xu, z, out)
+
+
+@dataclass
+class DeadNeuron:
+    """One neuron ``sigmoid(w*x + b)`` applied to several data points, outputs summed."""
+
+    w: Unit
+    b: Unit
+    xs: list[Unit]
+    outputs: list[Unit]
+    total: Unit
+
+
+def build_dead_neuron(
+    w: float = 50.0, b: float = 20.0, xs: Sequence[float] = (1.3, 1.4)
+) -> DeadNeuron:
+    """The same ``w`` and ``b`` applied to every point in ``xs``; the outputs are summed.
+
+    With the defaults every point drives the neuron deep into saturation, so
+    ``total.backward()`` leaves ``w.grad`` and ``b.grad`` at exactly 0: no data
+    point can move this neuron.
+
+    >>> n = build_dead_neuron()
+    >>> n.total.backward()
+    >>> n.total.value, n.w.grad, n.b.grad
+    (2.0, 0.0, 0.0)
+    """
+    wu, bu = Unit(w, label="w"), Unit(b, label="b")
+    inputs = [Unit(x, label=f"x{i}", requires_grad=False) for i, x in enumerate(xs, start=1)]
+    outputs = []
+    for i, x in enumerate(inputs, start=1):
+        out = (wu * x + bu).sigmoid()
+        out.label = f"l{i}"
+        outputs.append(out)
+    total = outputs[0]
+    for out in outputs[1:]:
+        total = total + out
+    total.label = "total"
+    return DeadNeuron(wu, bu, inputs, outputs, total)
+
+
+def demo() -> None:
+    """The neuron at x=0.1 (gradient flows) and at x=20.1 (saturated, none does)."""
+    for x in (0.1, 20.1):
+        n = build_saturation(x=x)
+        n.l.backward()
+        print(
+            f"x={x}: z={n.z.value:.2f} l={n.l.value:.4f} "
+            f"b.grad={n.b.grad:.4f} w.grad={n.w.grad:.4f}"
+        )

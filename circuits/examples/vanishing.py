@@ -1,0 +1,148 @@
+"""Vanishing gradients in a deep one-unit chain, the dead-ReLU trap, and remedies.
+
+A chain of ``depth`` layers, one unit wide: ``a_i = act(w_i * a_(i-1) + b_i)``
+with ``a_0 = x``, and the cost ``C = (a_depth - target)**2``. Backward
+multiplies one local derivative per layer; a sigmoid's is at most 1/4, so
+dC/dw shrinks by a factor of four or more per layer on its way to the input.
+
+>>> chain = build_chain(depth=10, activation="sigmoid", seed=0)
+>>> grads = layer_grads(chain)
+>>> abs(grads[0]) < 1e-5 < abs(grads[-1])
+True
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from circuits.circuit import Circuit
+from circuits.examples.mlp import MLP, activate
+from gates import Unit
+
+__all__ = [
+    "Chain",
+    "WideNet",
+    "build_chain",
+    "build_wide",
+    "demo",
+    "layer_grads",
+    "train_chain",
+]
+
+
+@dataclass
+class Chain:
+    """The units of a one-unit-wide chain: per-layer weights, biases and outputs."""
+
+    x: Unit
+    weights: list[Unit]
+    biases: list[Unit]
+    activations: list[Unit]
+    cost: Unit
+    circuit: Circuit
+
+    @property
+    def output(self) -> Unit:
+        """The last layer's output."""
+        return self.activations[-1]
+
+
+def build_chain(
+    depth: int = 10,
+    *,
+    activation: str = "sigmoid",
+    x: float = 1.0,
+    target: float = 3.0,
+    seed: int = 0,
+) -> Chain:
+    """Build the chain and its cost ``(a_depth - target)**2`` (forward only).
+
+    The weights start uniform in [-1, 1] from ``random.Random(seed)``, the
+    biases at 0, so chains with the same seed and different activations share
+    their weights.
+    """
+    if depth < 1:
+        raise ValueError(f"a chain needs at least one layer, got depth={depth}")
+    rng = random.Random(seed)
+    xu = Unit(x, label="x", requires_grad=False)
+    weights = [Unit(rng.uniform(-1.0, 1.0), label=f"w{i}") for i in range(1, depth + 1)]
+    biases = [Unit(0.0, label=f"b{i}") for i in range(1, depth + 1)]
+    outputs = []
+    a = xu
+    with Circuit() as circuit:  # recorded, so train_chain can replay it
+        for i, (w, b) in enumerate(zip(weights, biases), start=1):
+            a = activate(w * a + b, activation)
+            a.label = f"a{i}"
+            outputs.append(a)
+        cost = (a - target) ** 2
+    cost.label = "C"
+    return Chain(xu, weights, biases, outputs, cost, circuit)
+
+
+def layer_grads(chain: Chain) -> list[float]:
+    """dC/dw_i for every layer, first layer first (runs ``cost.backward()`` once)."""
+    chain.cost.backward()
+    return [w.grad for w in chain.weights]
+
+
+@dataclass
+class WideNet:
+    """A deeper-than-wide MLP on one input, and its cost."""
+
+    net: MLP
+    x: Unit
+    cost: Unit
+
+    def first_layer_grads(self) -> list[float]:
+        """dC/dw for the first layer's weights (after ``cost.backward()``)."""
+        return [n.weights[0].grad for n in self.net.layers[0]]
+
+
+def build_wide(
+    depth: int = 10,
+    width: int = 4,
+    *,
+    activation: str = "relu",
+    x: float = 1.0,
+    target: float = 3.0,
+    seed: int = 0,
+) -> WideNet:
+    """``depth`` hidden layers of ``width`` units and a linear output unit.
+
+    A unit is dead for this input when its weighted sum is negative; with
+    several units per layer, the gradient needs only one live path down.
+    """
+    net = MLP((1,) + (width,) * depth + (1,), activation=activation, seed=seed)
+    xu = Unit(x, label="x", requires_grad=False)
+    out = net([xu])[0]
+    cost = (out - target) ** 2
+    cost.label = "C"
+    return WideNet(net, xu, cost)
+
+
+def train_chain(chain: Chain, *, steps: int = 100, lr: float = 0.1) -> list[float]:
+    """Gradient descent on every weight and bias of the chain; the cost before each step.
+
+    Replays the chain's recorded circuit: forward, zero_grad, backward, and
+    ``p.value -= lr * p.grad`` for each parameter.
+    """
+    params = chain.weights + chain.biases
+    costs = []
+    for _ in range(steps):
+        chain.circuit.forward()
+        costs.append(chain.cost.value)
+        chain.circuit.zero_grad()
+        chain.circuit.backward()
+        for p in params:
+            p.value -= lr * p.grad
+    return costs
+
+
+def demo() -> None:
+    """A 4-layer sigmoid chain: the cost, then dC/dw for each layer."""
+    chain = build_chain(depth=4, seed=0)
+    grads = layer_grads(chain)
+    print(f"C = {chain.cost.value:.4f}")
+    for i, g in enumerate(grads, start=1):
+        print(f"dC/dw{i} = {g:+.2e}")
