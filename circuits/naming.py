@@ -1,0 +1,273 @@
+"""Display names for units and gates, as a learner would say them.
+
+A unit can go by several names at once: the variable ``a`` in the learner's
+script, the attribute ``mulg0.u0`` of the gate that read it, the attribute
+``addg1.utop`` of the gate that made it. Showing all of them side by side is
+how a trace answers "does ``sg0.u0`` point to the same memory as
+``addg1.utop``?": it is one object, held by both gates.
+
+Names are looked up, best first:
+
+1. variable names from a ``names`` mapping such as ``vars()`` (a list held in
+   a variable gives ``w[0]``, ``w[1]``, ...);
+2. attribute paths through gates that have a variable name (``addg1.utop``);
+3. the unit's ``label``;
+4. attribute paths through labelled gates;
+5. the stable automatic name (``u7``) when none of the above exists, and paths
+   through gates that only have automatic names (``g3.utop``).
+
+The mapping is read afresh each time, so a script's globals dict names things
+as the script runs.
+
+>>> from gates import AddGate, SigmoidGate, Unit
+>>> a, b = Unit(1.0), Unit(1.0)
+>>> addg1, sg0 = AddGate(), SigmoidGate()
+>>> s = sg0.forward(addg1.forward(a, b))
+>>> names = Names(vars())
+>>> names.names_of(addg1.utop)
+['addg1.utop', 'sg0.u0']
+>>> names.names_of(a)
+['a', 'addg1.u0']
+>>> names.gate_name(sg0)
+'sg0'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from gates import Gate, Unit
+from gates.naming import name_of
+
+__all__ = ["NameIndex", "Names", "format_number", "held_units"]
+
+# Rank of each kind of name; lower is shown first.
+_VARIABLE, _VIA_VARIABLE, _LABEL, _VIA_LABEL, _AUTO, _VIA_AUTO = range(6)
+
+# Sequences held in a variable are searched one level deep for units and gates
+# (``w[0]``); longer ones are data, not circuit parts, and are skipped to keep
+# each lookup cheap.
+_MAX_SEQUENCE = 64
+
+_slot_cache: dict[type, tuple[str, ...]] = {}
+
+
+def format_number(x: float) -> str:
+    """A number as traces show it: short, and never hiding a sign or a nan.
+
+    Whole numbers keep one decimal, others four, and very large or very small
+    ones use an exponent, so a column of grads stays readable.
+
+    >>> [format_number(v) for v in (0.0, -3.0, 0.8807970779778823, 1.5e-07, 2e9)]
+    ['0.0', '-3.0', '0.8808', '1.500e-07', '2.000e+09']
+    >>> format_number(float("nan")), format_number(float("-inf"))
+    ('nan', '-inf')
+    """
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0.0"  # also -0.0: the sign of a zero gradient means nothing here
+    size = abs(x)
+    if x == int(x) and size < 1e6:
+        return f"{x:.1f}"
+    if 1e-4 <= size < 1e5:
+        return f"{x:.4f}"
+    return f"{x:.3e}"
+
+
+def _slot_names(cls: type) -> tuple[str, ...]:
+    """Every ``__slots__`` name along ``cls``'s MRO, base classes first."""
+    cached = _slot_cache.get(cls)
+    if cached is None:
+        found: dict[str, None] = {}
+        for klass in reversed(cls.__mro__):
+            slots = klass.__dict__.get("__slots__", ())
+            if isinstance(slots, str):
+                slots = (slots,)
+            for slot in slots:
+                found[slot] = None
+        cached = _slot_cache[cls] = tuple(found)
+    return cached
+
+
+def held_units(gate: Gate) -> list[tuple[str, Unit]]:
+    """The units a gate holds, as ``(attribute, unit)``: inputs first, ``utop`` last.
+
+    Built-in gates hold ``u0``, ``u1`` and ``utop``; a user's gate may use any
+    attribute names. An input stored under no attribute shows as
+    ``inputs[i]``.
+
+    >>> from gates import MultGate, Unit
+    >>> g = MultGate()
+    >>> _ = g.forward(Unit(2.0), Unit(3.0))
+    >>> [attribute for attribute, _ in held_units(g)]
+    ['u0', 'u1', 'utop']
+    """
+    found: list[tuple[str, Unit]] = []
+    utop: Unit | None = None
+    attributes = [s for s in _slot_names(type(gate)) if s not in ("inputs", "label", "_name")]
+    attributes.extend(getattr(gate, "__dict__", {}))
+    for attribute in attributes:
+        value = getattr(gate, attribute, None)
+        if not isinstance(value, Unit):
+            continue
+        if attribute == "utop":
+            utop = value
+        else:
+            found.append((attribute, value))
+    inputs: tuple[Unit, ...] = getattr(gate, "inputs", ())
+    stored = {id(unit) for _, unit in found}
+    for position, unit in enumerate(inputs):
+        if id(unit) not in stored:
+            found.append((f"inputs[{position}]", unit))
+            stored.add(id(unit))
+    if utop is not None:
+        found.append(("utop", utop))
+    return found
+
+
+def _public_items(names: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """``(name, value)`` for every variable worth showing, and ``w[i]`` for lists.
+
+    Names starting with ``_`` are skipped: they are private helpers or, in
+    IPython, the output history (``_``, ``_1``), not the learner's names.
+    """
+    for name, value in list(names.items()):
+        if not isinstance(name, str) or name.startswith("_"):
+            continue
+        if isinstance(value, (Unit, Gate)):
+            yield name, value
+        elif isinstance(value, (list, tuple)) and len(value) <= _MAX_SEQUENCE:
+            for index, item in enumerate(value):
+                if isinstance(item, (Unit, Gate)):
+                    yield f"{name}[{index}]", item
+
+
+class Names:
+    """Resolves the names a trace or drawing shows for units and gates.
+
+    Args:
+        names: a mapping from variable names to objects, typically ``vars()``
+            or a script's globals; units, gates and short lists of them are
+            picked out, the rest ignored. It is read on every lookup.
+
+    Gates seen in a trace are added with :meth:`remember`, so units they hold
+    can be named by attribute path even when the gate has no variable name.
+    """
+
+    def __init__(self, names: Mapping[str, Any] | None = None) -> None:
+        self._mapping = names
+        self._seen: dict[Gate, None] = {}
+
+    def remember(self, gate: Gate) -> None:
+        """Name units through ``gate`` from now on (``g3.utop``)."""
+        self._seen[gate] = None
+
+    def snapshot(self) -> NameIndex:
+        """An index of every name as of now; cheap to query many times."""
+        return NameIndex(self._mapping, self._seen)
+
+    def gate_name(self, gate: Gate) -> str:
+        """The gate's variable name, else its label, else its automatic name."""
+        return self.snapshot().gate_name(gate)
+
+    def names_of(self, unit: Unit) -> list[str]:
+        """Every name ``unit`` goes by now, best first."""
+        return self.snapshot().names_of(unit)
+
+    def name(self, unit: Unit) -> str:
+        """The best name of ``unit``."""
+        return self.snapshot().name(unit)
+
+
+class NameIndex:
+    """Every name known at one moment, indexed by object identity.
+
+    Build one per event (``Names.snapshot()``) and ask it as often as needed.
+    """
+
+    def __init__(self, mapping: Mapping[str, Any] | None, seen: Mapping[Gate, None]) -> None:
+        self._variables: dict[int, list[str]] = {}
+        self._gate_names: dict[int, tuple[int, str]] = {}
+        gates: dict[Gate, None] = {}
+        if mapping is not None:
+            for name, value in _public_items(mapping):
+                if isinstance(value, Unit):
+                    self._variables.setdefault(id(value), []).append(name)
+                else:
+                    gates[value] = None
+                    self._gate_names.setdefault(id(value), (_VARIABLE, name))
+        gates.update(seen)
+        self._paths: dict[int, list[tuple[int, str]]] = {}
+        self._covered: set[int] = set()
+        for gate in gates:
+            self._add_paths(gate)
+
+    def _gate_rank(self, gate: Gate) -> tuple[int, str]:
+        known = self._gate_names.get(id(gate))
+        if known is None:
+            rank = _LABEL if getattr(gate, "label", None) is not None else _AUTO
+            known = self._gate_names[id(gate)] = (rank, name_of(gate))
+        return known
+
+    def _add_paths(self, gate: Gate) -> None:
+        if id(gate) in self._covered:
+            return
+        self._covered.add(id(gate))
+        rank, gate_name = self._gate_rank(gate)
+        path_rank = {_VARIABLE: _VIA_VARIABLE, _LABEL: _VIA_LABEL}.get(rank, _VIA_AUTO)
+        for attribute, unit in held_units(gate):
+            self._paths.setdefault(id(unit), []).append((path_rank, f"{gate_name}.{attribute}"))
+
+    def gate_name(self, gate: Gate) -> str:
+        """The gate's variable name, else its label, else its automatic name."""
+        return self._gate_rank(gate)[1]
+
+    def names_of(self, unit: Unit) -> list[str]:
+        """Every name ``unit`` goes by, best first (see the module docstring)."""
+        maker = unit._gate
+        if maker is not None and id(maker) not in self._covered:
+            self._add_paths(maker)
+        ranked: list[tuple[int, str]] = [(_VARIABLE, n) for n in self._variables.get(id(unit), ())]
+        ranked.extend(self._paths.get(id(unit), ()))
+        if unit.label is not None:
+            ranked.append((_LABEL, unit.label))
+        if not any(rank <= _VIA_LABEL for rank, _ in ranked):
+            ranked.append((_AUTO, name_of(unit)))
+        ranked.sort(key=lambda item: item[0])  # stable: keeps mapping and gate order
+        result: list[str] = []
+        for _, name in ranked:
+            if name not in result:
+                result.append(name)
+        return result
+
+    def name(self, unit: Unit) -> str:
+        """The best name of ``unit``."""
+        return self.names_of(unit)[0]
+
+    def gate_is_given(self, gate: Gate) -> bool:
+        """Whether a person named ``gate``: a variable name or a label."""
+        return self._gate_rank(gate)[0] <= _LABEL
+
+    def held_as(self, gate: Gate, unit: Unit) -> str:
+        """What ``gate`` calls ``unit`` (``sg0.u0``), or the unit's best name."""
+        gate_name = self.gate_name(gate)
+        for attribute, held in held_units(gate):
+            if held is unit:
+                return f"{gate_name}.{attribute}"
+        return self.name(unit)
+
+    def is_named(self, unit: Unit) -> bool:
+        """Whether anything names ``unit`` besides its automatic name: a
+        variable, a label, or a gate that holds it."""
+        maker = unit._gate
+        if maker is not None and id(maker) not in self._covered:
+            self._add_paths(maker)
+        return id(unit) in self._variables or id(unit) in self._paths or unit.label is not None
+
+    def is_given(self, unit: Unit) -> bool:
+        """Whether a person named ``unit``: a variable name or a label."""
+        return id(unit) in self._variables or unit.label is not None
