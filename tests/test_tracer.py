@@ -1,0 +1,352 @@
+"""circuits.tracer: one row per gate call, with every name a unit goes by.
+
+The figures are the guide's (SEEDS.md): s = sigmoid(2) = 0.8808, and with
+ds = s * (1 - s) = 0.104993...: grads a = -ds, b = 3 ds, c = ds, x = ds, y = 2 ds.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+from rich.console import Console
+
+from circuits import Circuit
+from circuits.tracer import Tracer, render_event
+from gates import Gate, LogGate, MultGate, Unit
+from gates.observe import active_observers
+
+S = 1.0 / (1.0 + math.exp(-2.0))
+DS = S * (1.0 - S)
+
+GUIDE = """
+from gates import Unit, MultGate, AddGate, SigmoidGate
+a = Unit(1.0, 0.0)
+b = Unit(2.0, 0.0)
+c = Unit(-3.0, 0.0)
+x = Unit(-1.0, 0.0)
+y = Unit(3.0, 0.0)
+mulg0 = MultGate()
+mulg1 = MultGate()
+addg0 = AddGate()
+addg1 = AddGate()
+sg0 = SigmoidGate()
+
+def forwardNeuron():
+    ax = mulg0.forward(a, x)
+    by = mulg1.forward(b, y)
+    axpby = addg0.forward(ax, by)
+    axpbypc = addg1.forward(axpby, c)
+    s = sg0.forward(axpbypc)
+    return s
+
+s = forwardNeuron()
+s.grad = 1.0
+sg0.backward()
+addg1.backward()
+addg0.backward()
+mulg1.backward()
+mulg0.backward()
+"""
+
+
+def fixed_console(width: int = 80) -> Console:
+    return Console(record=True, width=width, color_system=None, file=io.StringIO())
+
+
+def trace_guide(width: int = 80) -> tuple[Tracer, dict[str, object], Console]:
+    """Run the guide's script as `circuits trace` does: its globals name things."""
+    scope: dict[str, object] = {"__name__": "__main__"}
+    console = fixed_console(width)
+    with Tracer(console=console, names=scope) as tracer:
+        exec(GUIDE, scope)
+    return tracer, scope, console
+
+
+def stripped(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines()).rstrip("\n")
+
+
+def test_guide_neuron_has_five_forward_and_five_backward_events() -> None:
+    tracer, _, _ = trace_guide()
+    phases = [event.phase for event in tracer.events]
+    assert phases == ["forward"] * 5 + ["backward"] * 5
+    assert [event.gate_name for event in tracer.events] == [
+        "mulg0", "mulg1", "addg0", "addg1", "sg0", "sg0", "addg1", "addg0", "mulg1", "mulg0",
+    ]  # fmt: skip
+    assert [event.step for event in tracer.events] == list(range(1, 11))
+
+
+def test_sg0_backward_writes_the_very_object_that_is_addg1_utop() -> None:
+    tracer, scope, console = trace_guide()
+    sg0_backward = tracer.events[5]
+    assert sg0_backward.gate is scope["sg0"]
+    (write,) = sg0_backward.writes
+    assert write.unit is scope["addg1"].utop  # type: ignore[attr-defined]
+    assert write.name == "sg0.u0"
+    assert write.also == ("addg1.utop",)
+    assert (write.field, write.before) == ("grad", 0.0)
+    assert write.after == pytest.approx(DS)
+    # ... and the printed row says so, both names on one line
+    row = [line for line in console.export_text().splitlines() if line.startswith("   6 ")]
+    assert len(row) == 1
+    assert "sg0.u0 is addg1.utop" in row[0]
+
+
+def test_backward_events_hold_the_guides_gradients() -> None:
+    tracer, _, _ = trace_guide()
+    written = {w.name: w.after for event in tracer.events[5:] for w in event.writes}
+    expected = {
+        "sg0.u0": DS, "addg1.u0": DS, "addg1.u1": DS, "addg0.u0": DS, "addg0.u1": DS,
+        "mulg1.u0": 3 * DS, "mulg1.u1": 2 * DS, "mulg0.u0": -DS, "mulg0.u1": DS,
+    }  # fmt: skip
+    assert written == pytest.approx(expected)
+
+
+def test_a_mult_gate_backward_writes_both_inputs() -> None:
+    tracer, scope, _ = trace_guide()
+    mulg0_backward = tracer.events[9]
+    assert [w.unit for w in mulg0_backward.writes] == [scope["a"], scope["x"]]
+    assert [w.also for w in mulg0_backward.writes] == [("a",), ("x",)]
+    assert [w.change for w in mulg0_backward.writes] == pytest.approx([-DS, DS])
+    # it read its output's grad (the upstream gradient) and both input values
+    upstream, *values = mulg0_backward.reads
+    assert upstream.grad == pytest.approx(DS)
+    assert [(r.name, r.value) for r in values] == [("a", 1.0), ("x", -1.0)]
+
+
+def test_forward_events_read_inputs_and_write_a_fresh_value() -> None:
+    tracer, _, _ = trace_guide()
+    addg0 = tracer.events[2]
+    assert [(r.name, r.value, r.grad) for r in addg0.reads] == [
+        ("mulg0.utop", -1.0, None),
+        ("mulg1.utop", 6.0, None),
+    ]
+    (write,) = addg0.writes
+    assert (write.name, write.field, write.before, write.after) == (
+        "addg0.utop",
+        "value",
+        None,
+        5.0,
+    )
+    assert not addg0.replay
+
+
+PINNED_NEURON_TRACE = """\
+   #   gate          phase      reads                    writes
+────────────────────────────────────────────────────────────────────────────────
+   1   mulg0         forward    a = 1.0                  mulg0.utop
+       MultGate                 x = -1.0                   value = -1.0
+   2   mulg1         forward    b = 2.0                  mulg1.utop
+       MultGate                 y = 3.0                    value = 6.0
+   3   addg0         forward    mulg0.utop = -1.0        addg0.utop
+       AddGate                  mulg1.utop = 6.0           value = 5.0
+   4   addg1         forward    addg0.utop = 5.0         addg1.utop
+       AddGate                  c = -3.0                   value = 2.0
+   5   sg0           forward    addg1.utop = 2.0         sg0.utop
+       SigmoidGate                                         value = 0.8808
+   6   sg0           backward   s.grad = 1.0             sg0.u0 is addg1.utop
+       SigmoidGate              addg1.utop = 2.0           grad 0.0 -> 0.1050
+   7   addg1         backward   sg0.u0.grad = 0.1050     addg1.u0 is addg0.utop
+       AddGate                  addg0.utop = 5.0           grad 0.0 -> 0.1050
+                                c = -3.0                 addg1.u1 is c
+                                                           grad 0.0 -> 0.1050
+   8   addg0         backward   addg1.u0.grad = 0.1050   addg0.u0 is mulg0.utop
+       AddGate                  mulg0.utop = -1.0          grad 0.0 -> 0.1050
+                                mulg1.utop = 6.0         addg0.u1 is mulg1.utop
+                                                           grad 0.0 -> 0.1050
+   9   mulg1         backward   addg0.u1.grad = 0.1050   mulg1.u0 is b
+       MultGate                 b = 2.0                    grad 0.0 -> 0.3150
+                                y = 3.0                  mulg1.u1 is y
+                                                           grad 0.0 -> 0.2100
+  10   mulg0         backward   addg0.u0.grad = 0.1050   mulg0.u0 is a
+       MultGate                 a = 1.0                    grad 0.0 -> -0.1050
+                                x = -1.0                 mulg0.u1 is x
+                                                           grad 0.0 -> 0.1050
+Units after the run
+
+ unit          value      grad   also known as
+ ─────────────────────────────────────────────
+ a               1.0   -0.1050   mulg0.u0
+ x              -1.0    0.1050   mulg0.u1
+ mulg0.utop     -1.0    0.1050   addg0.u0
+ b               2.0    0.3150   mulg1.u0
+ y               3.0    0.2100   mulg1.u1
+ mulg1.utop      6.0    0.1050   addg0.u1
+ addg0.utop      5.0    0.1050   addg1.u0
+ c              -3.0    0.1050   addg1.u1
+ addg1.utop      2.0    0.1050   sg0.u0
+ s            0.8808       1.0   sg0.utop"""
+
+
+def test_rendered_neuron_trace_is_pinned_at_80_columns() -> None:
+    _, _, console = trace_guide(width=80)
+    assert stripped(console.export_text()) == PINNED_NEURON_TRACE
+
+
+@pytest.mark.parametrize("width", [50, 60, 80, 100, 140])
+def test_every_line_fits_the_console(width: int) -> None:
+    _, _, console = trace_guide(width=width)
+    lines = console.export_text().splitlines()
+    assert max(len(line) for line in lines) <= width
+    if width >= 80:  # from a usual terminal up, the identity stays on one line
+        assert any("sg0.u0 is addg1.utop" in line for line in lines)
+
+
+def test_labels_are_shown_as_written_never_as_markup() -> None:
+    w = Unit(2.0, label="w[0]")
+    bold = Unit(3.0, label="[bold]x[/bold]")
+    console = fixed_console(100)
+    with Tracer(console=console):
+        out = w * bold
+        out.backward()
+    text = console.export_text()
+    assert "w[0] = 2.0" in text
+    assert "[bold]x[/bold] = 3.0" in text
+
+
+def test_non_finite_numbers_are_highlighted() -> None:
+    console = fixed_console()
+    with Tracer(console=console) as tracer:
+        LogGate().forward(Unit(-1.0))
+    _, _, _, _, writes = render_event(tracer.events[0])
+    start = writes.plain.index("nan")
+    styles = [str(span.style) for span in writes.spans if span.start <= start < span.end]
+    assert any("reverse red" in style for style in styles)
+    assert math.isnan(tracer.events[0].writes[0].after)
+
+
+def test_sugar_and_unit_backward_are_traced() -> None:
+    x = Unit(3.0, label="x")
+    with Tracer(console=fixed_console()) as tracer:
+        y = x * x + x
+        y.backward()
+    assert [(e.gate_type, e.phase) for e in tracer.events] == [
+        ("MultGate", "forward"),
+        ("AddGate", "forward"),
+        ("AddGate", "backward"),
+        ("MultGate", "backward"),
+    ]
+    # x * x: one write for the unit read twice, holding both contributions (2x)
+    (square,) = tracer.events[3].writes
+    assert square.unit is x
+    assert square.change == pytest.approx(6.0)
+    assert x.grad == 7.0
+
+
+class CubeGate(Gate):
+    """A learner's own gate: u0 ** 3, local derivative 3 u0 ** 2."""
+
+    def forward(self, u0: Unit) -> Unit:  # type: ignore[override]
+        self.u0 = u0
+        self.utop = Unit(u0.value**3)
+        return self.utop
+
+    def backward(self) -> None:
+        self.u0.grad += 3 * self.u0.value**2 * self.utop.grad
+
+
+def test_user_gate_subclasses_are_traced_by_their_variable_names() -> None:
+    t = Unit(2.0)
+    cube = CubeGate()
+    scope = {"t": t, "cube": cube}
+    with Tracer(console=fixed_console(), names=scope) as tracer:
+        out = cube.forward(t)
+        out.grad = 1.0
+        cube.backward()
+    assert [(e.gate_name, e.gate_type, e.phase) for e in tracer.events] == [
+        ("cube", "CubeGate", "forward"),
+        ("cube", "CubeGate", "backward"),
+    ]
+    (write,) = tracer.events[1].writes
+    assert (write.name, write.also, write.after) == ("cube.u0", ("t",), 12.0)
+
+
+def test_circuit_backward_and_forward_replay_are_traced() -> None:
+    w = Unit(2.0, label="w")
+    x = Unit(3.0, label="x", requires_grad=False)
+    with Circuit() as c:
+        y = w * x
+    with Tracer(console=fixed_console()) as tracer:
+        c.backward()
+        w.value = 4.0
+        c.forward()
+    backward, replay = tracer.events
+    assert backward.phase == "backward"
+    # x takes no gradient: the gate writes only w
+    assert [(wr.unit, wr.after) for wr in backward.writes] == [(w, 3.0)]
+    assert (replay.phase, replay.replay) == ("forward", True)
+    (write,) = replay.writes
+    assert (write.unit, write.before, write.after) == (y, 6.0, 12.0)
+
+
+def test_replay_is_labelled_in_the_printed_row() -> None:
+    w = Unit(2.0, label="w")
+    with Circuit() as c:
+        _ = w * 3.0
+    console = fixed_console()
+    with Tracer(console=console, summary=False):
+        w.value = 1.0
+        c.forward()
+    text = console.export_text()
+    assert "replay" in text
+    assert "value 6.0 -> 3.0" in text
+
+
+def test_limit_keeps_the_first_events_and_counts_the_rest() -> None:
+    console = fixed_console()
+    with Tracer(console=console, limit=3) as tracer:
+        x = Unit(1.0)
+        for _ in range(10):
+            x = x * 1.0
+    assert len(tracer.events) == 3
+    assert tracer.count == 10
+    assert "7 more gate calls" in console.export_text()
+
+
+def test_summary_lists_every_unit_with_value_grad_and_other_names() -> None:
+    _, _, console = trace_guide(width=80)
+    text = console.export_text()
+    summary = text[text.index("Units after the run") :]
+    assert "addg1.utop      2.0    0.1050   sg0.u0" in summary
+    assert " s            0.8808       1.0   sg0.utop" in summary
+
+
+def test_summary_marks_constants_as_taking_no_grad() -> None:
+    console = fixed_console()
+    k = Unit(2.0, label="k", requires_grad=False)
+    with Tracer(console=console):
+        out = Unit(1.0, label="p") * k
+        out.backward()
+    summary = console.export_text().split("Units after the run")[1]
+    (k_row,) = [line for line in summary.splitlines() if line.startswith(" k ")]
+    assert "no grad" in k_row
+
+
+def test_observer_is_removed_after_the_block_even_on_error() -> None:
+    before = active_observers()
+    with pytest.raises(ZeroDivisionError), Tracer(console=fixed_console()):
+        MultGate().forward(Unit(1.0), Unit(2.0))
+        _ = 1 / 0
+    assert active_observers() == before
+
+
+def test_a_tracer_cannot_be_nested_in_itself() -> None:
+    tracer = Tracer(console=fixed_console())
+    with tracer, pytest.raises(RuntimeError, match="already active"), tracer:
+        pass
+
+
+@pytest.mark.parametrize("limit", [-1, 1.5, True])
+def test_bad_limit_is_refused(limit: object) -> None:
+    with pytest.raises((TypeError, ValueError), match="limit"):
+        Tracer(limit=limit)  # type: ignore[arg-type]
+
+
+def test_nothing_is_printed_or_kept_outside_the_block() -> None:
+    console = fixed_console()
+    tracer = Tracer(console=console)
+    MultGate().forward(Unit(1.0), Unit(2.0))
+    assert tracer.events == []
+    assert console.export_text() == ""
