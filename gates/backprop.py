@@ -3,9 +3,11 @@
 The rule: a unit's ``grad`` is the sum, over all backward calls since it was
 last zeroed, of d(output)/d(unit). Gate ``backward`` methods read the
 *accumulated* ``utop.grad``, so to add only this call's contribution the pass
-first sets aside every nonzero grad in the graph, runs from a clean slate, and
-then adds what it set aside back. Nothing is counted twice, however often
-backward runs, and every intermediate unit accumulates too.
+first sets aside every nonzero grad that a gate will read (the outputs of the
+gates in the pass), runs from a clean slate, and then adds what it set aside
+back. Nothing is counted twice, however often backward runs, and every
+intermediate unit accumulates too. The other units (inputs no gate of the pass
+made) are only ever added into, so they accumulate with no help.
 """
 
 from __future__ import annotations
@@ -27,40 +29,51 @@ __all__ = ["backpropagate", "gates_behind"]
 def gates_behind(output: Unit) -> list[Gate]:
     """Every gate ``output`` depends on, each after the gates that feed it.
 
-    An iterative depth-first walk (a chain of a million gates is fine). Raises
-    ``GateReuseError`` if a gate on the way has been forwarded again since it
-    made the unit we reached it from: its stored inputs are no longer that
-    unit's inputs.
+    An iterative depth-first walk (a chain of a million gates is fine) that
+    reads each gate's inputs once. Raises ``GateReuseError`` if a gate on the
+    way has been forwarded again since it made the unit we reached it from:
+    its stored inputs are no longer that unit's inputs.
     """
     root = output._gate
     if root is None:
         return []
-    _check_still_made_by(output, root)
+    if root.utop is not output:
+        _raise_reused(output, root)
     order: list[Gate] = []
-    seen = {root}
-    path = [root]  # each gate on it feeds the one below it
-    while path:
-        gate = path[-1]
-        for unit in gate.inputs:
-            maker = unit._gate
-            if maker is not None and maker not in seen:
-                _check_still_made_by(unit, maker)
-                seen.add(maker)
-                path.append(maker)
-                break
-        else:  # every gate feeding this one is already in order
-            order.append(path.pop())
+    # gate -> False while the gates feeding it are being ordered, True once
+    # it is in ``order``. A gate can sit on the stack twice (two of its
+    # consumers pushed it before it was reached); the second copy is skipped.
+    done: dict[Gate, bool] = {}
+    stack = [root]
+    while stack:
+        gate = stack[-1]
+        state = done.get(gate)
+        if state is None:
+            done[gate] = False
+            # Pushed last-input-first so the first input's gates are ordered
+            # first, as a recursive walk would order them.
+            for unit in reversed(gate.inputs):
+                maker = unit._gate
+                if maker is not None:
+                    if maker.utop is not unit:
+                        _raise_reused(unit, maker)
+                    if maker not in done:
+                        stack.append(maker)
+        else:
+            stack.pop()
+            if not state:
+                done[gate] = True
+                order.append(gate)
     return order
 
 
-def _check_still_made_by(unit: Unit, gate: Gate) -> None:
-    if gate.utop is not unit:
-        raise GateReuseError(
-            f"{describe_gate(gate)} made {name_of(unit)}, but has since been forwarded "
-            f"again (its output is now {name_of(gate.utop)}), so it no longer holds the "
-            f"inputs of {name_of(unit)}. Use a new gate object for each operation, or "
-            "record the circuit once and replay it with Circuit.forward()."
-        )
+def _raise_reused(unit: Unit, gate: Gate) -> None:
+    raise GateReuseError(
+        f"{describe_gate(gate)} made {name_of(unit)}, but has since been forwarded "
+        f"again (its output is now {name_of(gate.utop)}), so it no longer holds the "
+        f"inputs of {name_of(unit)}. Use a new gate object for each operation, or "
+        "record the circuit once and replay it with Circuit.forward()."
+    )
 
 
 def backpropagate(
@@ -77,27 +90,37 @@ def backpropagate(
     no gradient are skipped.
     """
     set_aside: dict[Unit, float] = {}
-    for gate in order:
-        for unit in gate.inputs:
-            if unit.grad:
-                set_aside[unit] = unit.grad
+    for gate in order:  # the units whose grad some gate's backward reads
+        unit = gate.utop
+        if unit.grad:
+            set_aside[unit] = unit.grad
     if output.grad:
         set_aside[output] = output.grad
     for unit in set_aside:
         unit.grad = 0.0
     try:
         output.grad = 1.0
-        observed = bool(_observers)  # a Tracer wants to see each backward call
-        for index in range(len(order) - 1, -1, -1):
-            gate = order[index]
-            if not gate.utop._requires_grad:
-                continue
-            if observed:
-                gate.backward()
-            else:
-                gate._raw_backward(gate)
-            if after_gate is not None:
-                after_gate(gate, index)
+        if _observers or after_gate is not None:
+            _run_watched(order, after_gate)
+        else:  # the hot loop: nobody is watching
+            for gate in reversed(order):
+                if gate.utop._requires_grad:
+                    gate._raw_backward(gate)
     finally:
         for unit, grad in set_aside.items():
             unit.grad = grad + unit.grad
+
+
+def _run_watched(order: Sequence[Gate], after_gate: Callable[[Gate, int], None] | None) -> None:
+    """The backward loop when a Tracer is watching or ``after_gate`` is given."""
+    observed = bool(_observers)  # a Tracer wants to see each backward call
+    for index in range(len(order) - 1, -1, -1):
+        gate = order[index]
+        if not gate.utop._requires_grad:
+            continue
+        if observed:
+            gate.backward()
+        else:
+            gate._raw_backward(gate)
+        if after_gate is not None:
+            after_gate(gate, index)

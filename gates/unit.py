@@ -131,7 +131,7 @@ class Unit:
     # -- operator sugar: each builds the same gate objects as the explicit style
 
     def __add__(self, other: Unit | float) -> Unit:
-        other_unit = _as_unit(other)
+        other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
         return AddGate().forward(self, other_unit)
@@ -143,7 +143,7 @@ class Unit:
         return AddGate().forward(other_unit, self)
 
     def __sub__(self, other: Unit | float) -> Unit:
-        other_unit = _as_unit(other)
+        other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
         return SubGate().forward(self, other_unit)
@@ -155,7 +155,7 @@ class Unit:
         return SubGate().forward(other_unit, self)
 
     def __mul__(self, other: Unit | float) -> Unit:
-        other_unit = _as_unit(other)
+        other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
         return MultGate().forward(self, other_unit)
@@ -167,7 +167,7 @@ class Unit:
         return MultGate().forward(other_unit, self)
 
     def __truediv__(self, other: Unit | float) -> Unit:
-        other_unit = _as_unit(other)
+        other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
         return DivGate().forward(self, other_unit)
