@@ -10,13 +10,16 @@
 (4.0, 2.0)
 """
 
-from gates.errors import CircuitError, GateReuseError, NonFiniteError
-
 from circuits.circuit import Circuit
+from circuits.gradcheck import GradcheckResult, KinkWarning, gradcheck
+from gates.errors import CircuitError, GateReuseError, NonFiniteError
 
 __all__ = [
     "Circuit",
     "CircuitError",
     "GateReuseError",
+    "GradcheckResult",
+    "KinkWarning",
     "NonFiniteError",
+    "gradcheck",
 ]
