@@ -141,6 +141,7 @@ def train_sgd(
             f"batch_size must be between 1 and len(data)={len(data)}, got {batch_size}"
         )
     rng = random.Random(seed)
+    # --8<-- [start:train]
     model = LinearModel()
     xs = [Unit(0.0, label=f"x{i}", requires_grad=False) for i in range(batch_size)]
     ys = [Unit(0.0, label=f"y{i}", requires_grad=False) for i in range(batch_size)]
@@ -166,6 +167,7 @@ def train_sgd(
                 p.value -= lr * p.grad  # in place: the circuit stays the same size
             fit.losses.append(loss.value)
             bar.advance(task)
+    # --8<-- [end:train]
     return fit
 
 

@@ -2,8 +2,8 @@
 
 Each hidden unit is ``act(sum(w_i * x_i) + b)``; the last layer is linear
 (no activation), so its output is a score. Weights start uniform in
-``[-1, 1] / sqrt(fan_in)`` from ``random.Random(seed)``, so a seed fixes the
-network.
+``[-1, 1] * init_scale / sqrt(fan_in)`` from ``random.Random(seed)``, so a
+seed fixes the network.
 
 >>> from gates import Unit
 >>> net = MLP((2, 3, 1), seed=0)
@@ -72,6 +72,9 @@ class MLP:
         seed: fixes the initial weights.
         label: a prefix for the parameters' labels (``"L1.n0.w1"``), so traces
             and drawings name them; ``None`` leaves them unlabelled.
+        init_scale: multiplies the initial weights' range. ``sqrt(6)`` gives
+            He initialisation, which keeps a ReLU network's signal from
+            shrinking layer by layer.
     """
 
     def __init__(
@@ -81,6 +84,7 @@ class MLP:
         activation: str = "tanh",
         seed: int = 0,
         label: str | None = None,
+        init_scale: float = 1.0,
     ) -> None:
         if len(sizes) < 2 or any(n < 1 for n in sizes):
             raise ValueError(f"MLP sizes must be two or more positive widths, got {sizes!r}")
@@ -90,7 +94,7 @@ class MLP:
         self.activation = activation
         self.layers: list[list[Perceptron]] = []
         for depth, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
-            scale = 1.0 / math.sqrt(fan_in)
+            scale = init_scale / math.sqrt(fan_in)
             layer = []
             for j in range(fan_out):
                 name = None if label is None else f"{label}L{depth}.n{j}"

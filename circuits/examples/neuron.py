@@ -49,6 +49,8 @@ class Neuron:
     s: Unit
 
 
+# The docs include the code between the "--8<--" markers.
+# --8<-- [start:forward]
 def forward_neuron(n: Neuron) -> Unit:
     """The guide's forward pass through the five gates; stores and returns ``s``."""
     ax = n.mulg0.forward(n.a, n.x)
@@ -58,6 +60,7 @@ def forward_neuron(n: Neuron) -> Unit:
     n.s = n.sg0.forward(axpbypc)
     n.s.label = "s"
     return n.s
+# --8<-- [end:forward]
 
 
 def build_neuron(
@@ -78,6 +81,7 @@ def build_neuron(
     return n
 
 
+# --8<-- [start:backward]
 def backward_by_hand(n: Neuron) -> None:
     """Seed ``s.grad = 1`` and call each gate's backward in reverse, as the guide does."""
     n.s.grad = 1.0
@@ -86,6 +90,7 @@ def backward_by_hand(n: Neuron) -> None:
     n.addg0.backward()
     n.mulg1.backward()
     n.mulg0.backward()
+# --8<-- [end:backward]
 
 
 def inputs_of(n: Neuron) -> list[Unit]:

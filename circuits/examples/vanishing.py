@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 
@@ -111,9 +112,17 @@ def build_wide(
     """``depth`` hidden layers of ``width`` units and a linear output unit.
 
     A unit is dead for this input when its weighted sum is negative; with
-    several units per layer, the gradient needs only one live path down.
+    several units per layer, the gradient needs only one live path down. The
+    weights use He initialisation (``init_scale=sqrt(6)``).
     """
-    net = MLP((1,) + (width,) * depth + (1,), activation=activation, seed=seed)
+    # He initialisation (range sqrt(6 / fan_in)): without it the signal of a
+    # deep ReLU network shrinks layer by layer, whatever its width.
+    net = MLP(
+        (1,) + (width,) * depth + (1,),
+        activation=activation,
+        seed=seed,
+        init_scale=math.sqrt(6.0),
+    )
     xu = Unit(x, label="x", requires_grad=False)
     out = net([xu])[0]
     cost = (out - target) ** 2
