@@ -38,15 +38,17 @@ class TraceStopped(BaseException):
         self.step = step
 
 
-_PROMPT = Text.assemble(
-    ("  Enter", "bold"),
-    " next  ",
-    ("c", "bold"),
-    " run to the end  ",
-    ("q", "bold"),
-    " stop ",
-    ("> ", "dim"),
-)
+def _prompt(step: int) -> Text:
+    return Text.assemble(
+        (f"  paused after step {step}:  ", "dim"),
+        ("Enter", "bold"),
+        ": next   ",
+        ("c", "bold"),
+        ": run to the end   ",
+        ("q", "bold"),
+        ": stop  ",
+        ("> ", "dim"),
+    )
 
 
 class Stepper:
@@ -87,7 +89,7 @@ class Stepper:
             self.running = True
             return
         while True:
-            self.console.print(_PROMPT, end="")
+            self.console.print(_prompt(step), end="")
             answer = self.stream.readline()
             if not answer:  # end of input: nobody is left to answer
                 self.console.print()
