@@ -213,7 +213,9 @@ def _console(width: int | None, *, record: bool = False, file: TextIO | None = N
 def _trace(args: argparse.Namespace) -> int:
     path = _script_path(args.script)
     record = bool(args.save_html or args.save_svg)
-    console = _console(args.width, record=record)
+    # Bound to the real stdout now: the script's own output may be redirected
+    # into this console below, and must not loop back into it.
+    console = _console(args.width, record=record, file=sys.stdout)
     limit = args.limit or None
     console.print(Text(f"Tracing {path.name}", style="bold"))
     redirect: contextlib.AbstractContextManager[Any] = (
@@ -329,12 +331,11 @@ def _count(text: str) -> int:
 
 
 def _add_script(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("script", metavar="SCRIPT.py", help="the Python script to run, unedited")
     parser.add_argument(
-        "script_args",
-        nargs="*",
-        metavar="ARGS",
-        help="arguments for the script itself (put them after --)",
+        "script",
+        metavar="SCRIPT.py",
+        help="the Python script to run, unedited; anything after -- is passed to it "
+        "as sys.argv[1:]",
     )
 
 
@@ -380,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
         "call (forward and backward), naming units and gates by the script's own "
         "variable names, then a table of every unit. The script's own output is "
         "printed too.",
-        epilog=f"example: {PROG} trace neuron.py --step",
+        epilog=f"example: {PROG} trace neuron.py --step    (script arguments go after --)",
     )
     _add_script(trace)
     _add_trace_options(trace)
@@ -445,11 +446,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``circuits`` command; returns the exit status."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after the first "--" belongs to the learner's script; split it
+    # off here, as argparse cannot tell it from misplaced positionals.
+    script_args: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, script_args = argv[:cut], argv[cut + 1 :]
     args, unknown = parser.parse_known_args(argv)
+    args.script_args = script_args
     if unknown:
         # Reported by the subcommand, so the message points at its --help.
         command_parser = args.subparsers.get(args.command, parser)
-        command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        message = f"unrecognized arguments: {' '.join(unknown)}"
+        if args.command in ("trace", "draw") and not unknown[0].startswith("-"):
+            message += "; arguments for the script go after --"
+        command_parser.error(message)
     if args.command is None:
         parser.print_help()
         return 2

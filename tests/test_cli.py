@@ -1,0 +1,343 @@
+"""The ``circuits`` command: trace, draw, demo (and check), run on real scripts.
+
+Most tests call ``main([...])`` in-process (fast, output captured by pytest);
+a few run the installed console script and ``python -m circuits`` as a
+learner would.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from circuits.cli import main
+from circuits.examples import EXAMPLES
+
+# The guide's neuron as a learner ports it, with only its imports changed.
+GUIDE = textwrap.dedent(
+    """
+    from gates import Unit, MultGate, AddGate, SigmoidGate
+
+    # create input units
+    a = Unit(1.0, 0.0)
+    b = Unit(2.0, 0.0)
+    c = Unit(-3.0, 0.0)
+    x = Unit(-1.0, 0.0)
+    y = Unit(3.0, 0.0)
+
+    # create the gates
+    mulg0 = MultGate()
+    mulg1 = MultGate()
+    addg0 = AddGate()
+    addg1 = AddGate()
+    sg0 = SigmoidGate()
+
+    # do the forward pass
+    def forwardNeuron():
+        ax = mulg0.forward(a, x)  # a*x = -1
+        by = mulg1.forward(b, y)  # b*y = 6
+        axpby = addg0.forward(ax, by)  # a*x + b*y = 5
+        axpbypc = addg1.forward(axpby, c)  # a*x + b*y + c = 2
+        s = sg0.forward(axpbypc)  # sig(a*x + b*y + c) = 0.8808
+        return s
+
+    s = forwardNeuron()
+    print('circuit output: ' + str(s.value))
+
+    s.grad = 1.0
+    sg0.backward()  # writes gradient into axpbypc
+    addg1.backward()  # writes gradients into axpby and c
+    addg0.backward()  # writes gradients into ax and by
+    mulg1.backward()  # writes gradients into b and y
+    mulg0.backward()  # writes gradients into a and x
+    print([a.grad, b.grad, c.grad, x.grad, y.grad])
+    """
+)
+
+
+@pytest.fixture
+def guide(tmp_path: Path) -> Path:
+    path = tmp_path / "guide.py"
+    path.write_text(GUIDE, encoding="utf-8")
+    return path
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def run(*argv: str) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a learner types it."""
+    script = Path(sys.executable).with_name("circuits")
+    return subprocess.run(
+        [str(script), *argv], capture_output=True, text=True, check=False, timeout=120
+    )
+
+
+# -- trace ---------------------------------------------------------------------------
+
+
+def test_trace_shows_the_scripts_gate_names_and_its_own_prints(guide: Path) -> None:
+    done = run("trace", str(guide), "--width", "90")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for name in ("mulg0", "mulg1", "addg0", "addg1", "sg0"):
+        assert name in out
+    assert "circuit output: 0.8807970779778823" in out
+    assert "[-0.10499358540350662, 0.31498075621051985" in out
+    (row,) = [line for line in out.splitlines() if line.startswith("   6 ")]
+    assert "sg0" in row and "backward" in row and "sg0.u0 is addg1.utop" in row
+    # the script's print comes after the forward rows and before the backward ones
+    assert out.index("value = 0.8808") < out.index("circuit output") < out.index("   6 ")
+
+
+def test_python_dash_m_circuits_is_the_same_command(guide: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "circuits", "trace", str(guide), "--width", "90"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sg0.u0 is addg1.utop" in done.stdout
+
+
+def test_trace_runs_the_script_as_main_with_its_folder_importable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, "helper.py", "SCALE = 3.0\n")
+    script = write(
+        tmp_path,
+        "main_check.py",
+        """
+        import sys
+        from helper import SCALE
+        from gates import Unit
+        if __name__ == "__main__":
+            w = Unit(2.0)
+            out = w * SCALE
+            print("args:", sys.argv[1:], "out:", out.value)
+        """,
+    )
+    assert main(["trace", str(script), "--width", "80", "--", "one", "two"]) == 0
+    out = capsys.readouterr().out
+    assert "args: ['one', 'two'] out: 6.0" in out
+    assert "w = 2.0" in out  # named by the script's global, read live
+
+
+def test_trace_save_html_includes_the_trace_and_the_scripts_output(
+    guide: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "trace.html"
+    assert main(["trace", str(guide), "--width", "90", "--save-html", str(target)]) == 0
+    html = target.read_text()
+    assert "circuit output: 0.8807970779778823" in html
+    assert "addg1.utop" in html
+
+
+def test_trace_save_svg(guide: Path, tmp_path: Path) -> None:
+    target = tmp_path / "trace.svg"
+    assert main(["trace", str(guide), "--width", "90", "--save-svg", str(target)]) == 0
+    assert target.read_text().lstrip().startswith("<svg")
+
+
+def test_trace_limit(guide: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", str(guide), "--width", "90", "--limit", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "... and 6 more gate calls" in out
+
+
+def test_a_script_that_raises_shows_its_traceback_and_fails(tmp_path: Path) -> None:
+    script = write(
+        tmp_path,
+        "broken.py",
+        """
+        from gates import Unit
+        a = Unit(1.0)
+        b = a * 2.0
+
+        def divide():
+            return 1 / 0
+
+        divide()
+        """,
+    )
+    done = run("trace", str(script))
+    assert done.returncode == 1
+    assert "Traceback (most recent call last)" in done.stderr
+    assert 'broken.py", line 7, in divide' in done.stderr
+    assert "ZeroDivisionError: division by zero" in done.stderr
+    assert "circuits/cli.py" not in done.stderr  # only the learner's frames
+    assert done.stderr.rstrip().splitlines()[-1] == "circuits: broken.py raised ZeroDivisionError"
+    assert "mulg" not in done.stdout and "MultGate" in done.stdout  # traced up to the error
+
+
+def test_a_script_with_a_syntax_error_fails_with_the_line(tmp_path: Path) -> None:
+    script = write(tmp_path, "typo.py", "x = (1,\n")
+    done = run("trace", str(script))
+    assert done.returncode == 1
+    assert "typo.py" in done.stderr and "SyntaxError" in done.stderr
+
+
+def test_sys_exit_in_the_script_sets_the_status(tmp_path: Path) -> None:
+    script = write(tmp_path, "leave.py", "import sys\nsys.exit(3)\n")
+    assert main(["trace", str(script)]) == 3
+    script = write(tmp_path, "fine.py", "import sys\nsys.exit(0)\n")
+    assert main(["trace", str(script)]) == 0
+
+
+def test_a_missing_file_is_one_line_and_status_2() -> None:
+    done = run("trace", "no_such_script.py")
+    assert done.returncode == 2
+    assert done.stderr == "circuits trace: error: no such file: 'no_such_script.py'\n"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["trace", "x.py", "--bogus"],
+        ["draw", "x.py", "--view", "sideways"],
+        ["--bogus"],
+        ["nonsense"],
+        ["trace", "x.py", "--save-html", "a", "--save-svg", "b"],
+        ["trace", "x.py", "--width", "0"],
+        ["trace", "x.py", "one", "two"],  # script arguments belong after --
+    ],
+)
+def test_usage_errors_are_one_line_with_status_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "error:" in err and "--help" in err
+
+
+@pytest.mark.parametrize("command", [[], ["trace"], ["draw"], ["demo"]])
+def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: circuits")
+    assert "example" in out or "COMMAND" in out
+
+
+def test_no_command_prints_help_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "trace" in capsys.readouterr().out
+
+
+# -- draw ----------------------------------------------------------------------------
+
+
+def test_draw_console_tree_of_the_last_output(
+    guide: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["draw", str(guide), "--width", "90"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0].startswith("s = sigmoid [sg0]   value 0.8808  grad 1.0")
+    assert "<- 0.3150  b   value 2.0  grad 0.3150" in captured.out
+    assert "circuit output" in captured.err  # the script's prints stay off stdout
+
+
+def test_draw_dot_to_stdout_parses_in_graphviz(guide: Path) -> None:
+    done = run("draw", str(guide), "--format", "dot")
+    assert done.returncode == 0, done.stderr
+    parsed = subprocess.run(
+        ["dot", "-Tsvg"], input=done.stdout, capture_output=True, text=True, check=False
+    )
+    assert parsed.returncode == 0, parsed.stderr
+    assert "0.1050" in parsed.stdout
+
+
+def test_draw_svg_and_png_files(guide: Path, tmp_path: Path) -> None:
+    svg = tmp_path / "n.svg"
+    png = tmp_path / "n.png"
+    assert main(["draw", str(guide), "--format", "svg", "-o", str(svg)]) == 0
+    assert main(["draw", str(guide), "--format", "png", "-o", str(png)]) == 0
+    assert "grad 0.3150" in svg.read_text()
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_draw_a_named_unit_in_the_forward_view(
+    guide: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["draw", str(guide), "--unit", "mulg1.utop", "--view", "forward"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "* [mulg1]   value 6.0",
+        "├── b   value 2.0",
+        "└── y   value 3.0",
+    ]
+
+
+def test_draw_local_derivatives(guide: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["draw", str(guide), "--unit", "mulg1.utop", "--edges", "local"]) == 0
+    assert "local 3.0  b" in capsys.readouterr().out
+
+
+def test_draw_unknown_unit_is_a_one_line_error(
+    guide: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["draw", str(guide), "--unit", "nope"]) == 2
+    *script_output, message = capsys.readouterr().err.strip().splitlines()
+    assert script_output[0] == "circuit output: 0.8807970779778823"
+    assert message.startswith("circuits draw: error: guide.py has no global variable 'nope'")
+    assert message.endswith("its units and circuits: a, b, c, s, x, y")
+
+
+def test_draw_a_script_with_no_gates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = write(tmp_path, "empty.py", "print('nothing here')\n")
+    assert main(["draw", str(script)]) == 2
+    assert "ran no gate" in capsys.readouterr().err
+
+
+def test_draw_svg_without_graphviz_says_how_to_install(
+    guide: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", "")
+    assert main(["draw", str(guide), "--format", "svg"]) == 1
+    err = capsys.readouterr().err
+    assert "apt-get install graphviz" in err
+
+
+# -- demo ----------------------------------------------------------------------------
+
+
+def test_demo_lists_every_registered_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--width", "120"]) == 0
+    out = capsys.readouterr().out
+    for example in EXAMPLES.values():
+        assert example.name in out
+        assert example.title in out
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_demo_runs_traced(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", name, "--width", "100", "--limit", "50"]) == 0
+    out = capsys.readouterr().out
+    assert EXAMPLES[name].title in out
+    assert "forward" in out and "   1 " in out  # the Tracer's rows
+
+
+def test_demo_neuron_shows_the_guides_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "neuron", "--width", "90"]) == 0
+    out = capsys.readouterr().out
+    assert "sg0.u0 is addg1.utop" in out
+    assert "s = 0.8808" in out
+
+
+def test_demo_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("circuits demo: error: no example 'nope'; choose from neuron")
