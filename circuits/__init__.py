@@ -11,15 +11,22 @@
 """
 
 from circuits.circuit import Circuit
+from circuits.drawing import Drawing, DrawingUnavailable, draw
 from circuits.gradcheck import GradcheckResult, KinkWarning, gradcheck
+from circuits.tracer import TraceEvent, Tracer
 from gates.errors import CircuitError, GateReuseError, NonFiniteError
 
 __all__ = [
     "Circuit",
     "CircuitError",
+    "Drawing",
+    "DrawingUnavailable",
     "GateReuseError",
     "GradcheckResult",
     "KinkWarning",
     "NonFiniteError",
+    "TraceEvent",
+    "Tracer",
+    "draw",
     "gradcheck",
 ]
