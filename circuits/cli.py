@@ -8,7 +8,7 @@ units and gates it builds, read live as the script runs.
     circuits trace neuron.py            every gate call, one row each
     circuits trace neuron.py --step     ... pausing after each
     circuits draw neuron.py --format svg -o neuron.svg
-    circuits check neuron.py            gradient check of its circuit
+    circuits check neuron.py            gradient check of its circuit (exit 1 if wrong)
     circuits demo                       the built-in examples; demo NAME runs one
 
 Exit status: 0 on success, 1 when the script raises (its traceback is shown)
@@ -35,8 +35,9 @@ from rich.text import Text
 from circuits.circuit import Circuit
 from circuits.drawing import Drawing, DrawingUnavailable, draw
 from circuits.examples import EXAMPLES
+from circuits.gradcheck import gradcheck
 from circuits.tracer import Tracer
-from gates import Gate, Unit
+from gates import CircuitError, Gate, Unit
 from gates.observe import watching
 
 __all__ = ["main"]
@@ -287,6 +288,39 @@ def _write_text(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
+@contextlib.contextmanager
+def _labelled_by_variables(namespace: dict[str, Any]) -> Iterator[None]:
+    """Label the script's unlabelled units with their variable names for a while,
+    so reports that show labels (gradcheck's table) say ``a``, not ``u1``."""
+    given: list[Unit] = []
+    for name, value in list(namespace.items()):
+        if isinstance(value, Unit) and value.label is None and not name.startswith("_"):
+            value.label = name
+            given.append(value)
+    try:
+        yield
+    finally:
+        for unit in given:
+            unit.label = None
+
+
+def _check(args: argparse.Namespace) -> int:
+    path = _script_path(args.script)
+    last = _LastOutput()
+    with _as_main(path, args.script_args) as namespace:
+        with watching(last):
+            _run(path, namespace)
+        target = _target(namespace, args.unit, last.unit, path)
+        try:
+            with _labelled_by_variables(namespace):
+                result = gradcheck(target, eps=args.eps, rtol=args.rtol, atol=args.atol)
+        except CircuitError as exc:
+            print(f"{PROG} check: error: {exc}", file=sys.stderr)
+            return 1
+    _console(args.width).print(result)
+    return 0 if result else 1
+
+
 def _demo(args: argparse.Namespace) -> int:
     console = _console(args.width)
     if args.name is None:
@@ -317,6 +351,16 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if number <= 0:
         raise argparse.ArgumentTypeError(f"expected a number above 0, got {number}")
+    return number
+
+
+def _positive_float(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text}")
     return number
 
 
@@ -430,6 +474,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_width(drawp)
     drawp.set_defaults(handler=_draw)
 
+    check = commands.add_parser(
+        "check",
+        help="gradient-check the circuit a script built",
+        description="Run SCRIPT.py, then compare backward's gradient of every parameter "
+        "of its last output (or --unit NAME) with a central-difference estimate, and "
+        "name the gate to blame when they disagree. Exit status 1 when the check fails.",
+        epilog=f"example: {PROG} check my_gate.py --unit loss",
+    )
+    _add_script(check)
+    check.add_argument(
+        "--unit",
+        metavar="NAME",
+        help="check this global variable (a Unit or a Circuit) instead of the last output",
+    )
+    check.add_argument("--eps", type=_positive_float, default=1e-6, help="the nudge (default 1e-6)")
+    check.add_argument(
+        "--rtol",
+        type=_positive_float,
+        default=1e-5,
+        help="largest relative error that passes (default 1e-5)",
+    )
+    check.add_argument(
+        "--atol",
+        type=_positive_float,
+        default=1e-8,
+        help="differences this small always pass (default 1e-8)",
+    )
+    _add_width(check)
+    check.set_defaults(handler=_check)
+
     demo = commands.add_parser(
         "demo",
         help="list the built-in examples, or run one traced",
@@ -459,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Reported by the subcommand, so the message points at its --help.
         command_parser = args.subparsers.get(args.command, parser)
         message = f"unrecognized arguments: {' '.join(unknown)}"
-        if args.command in ("trace", "draw") and not unknown[0].startswith("-"):
+        if args.command in ("trace", "draw", "check") and not unknown[0].startswith("-"):
             message += "; arguments for the script go after --"
         command_parser.error(message)
     if args.command is None:

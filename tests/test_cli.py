@@ -16,6 +16,7 @@ import pytest
 
 from circuits.cli import main
 from circuits.examples import EXAMPLES
+from gates import Unit
 
 # The guide's neuron as a learner ports it, with only its imports changed.
 GUIDE = textwrap.dedent(
@@ -222,7 +223,7 @@ def test_usage_errors_are_one_line_with_status_2(
     assert "error:" in err and "--help" in err
 
 
-@pytest.mark.parametrize("command", [[], ["trace"], ["draw"], ["demo"]])
+@pytest.mark.parametrize("command", [[], ["trace"], ["draw"], ["check"], ["demo"]])
 def test_help_everywhere(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main([*command, "--help"])
@@ -341,3 +342,63 @@ def test_demo_unknown_name(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("circuits demo: error: no example 'nope'; choose from neuron")
+
+
+# -- check ---------------------------------------------------------------------------
+
+WRONG_GATE = """
+from gates import Gate, Unit
+
+class SquareGate(Gate):
+    def forward(self, u0):
+        self.u0 = u0
+        self.utop = Unit(u0.value * u0.value)
+        return self.utop
+
+    def backward(self):
+        self.u0.grad += self.u0.value * self.utop.grad  # wrong: d(u0**2)/du0 is 2 u0
+
+w = Unit(3.0)
+sq = SquareGate()
+loss = sq.forward(w) * 2.0
+"""
+
+
+def test_check_passes_the_guides_neuron_naming_its_variables(
+    guide: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(guide), "--width", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "gradcheck passed: 5 parameters of s" in out
+    rows = [line.split()[1] for line in out.splitlines() if line.startswith("│")]
+    assert rows == ["a", "x", "b", "y", "c"]
+
+
+def test_check_fails_a_wrong_gate_and_blames_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = write(tmp_path, "wrong.py", WRONG_GATE)
+    assert main(["check", str(script), "--width", "120"]) == 1
+    out = capsys.readouterr().out
+    assert "gradcheck FAILED for w" in out
+    assert "blame SquareGate" in out
+
+
+def test_check_lends_variable_names_as_labels_only_for_the_check() -> None:
+    from circuits.cli import _labelled_by_variables
+
+    named, labelled = Unit(1.0), Unit(2.0, label="kept")
+    scope = {"named": named, "labelled": labelled, "_private": Unit(3.0)}
+    with _labelled_by_variables(scope):
+        assert (named.label, labelled.label, scope["_private"].label) == ("named", "kept", None)
+    assert (named.label, labelled.label) == (None, "kept")
+
+
+def test_check_a_named_unit_and_bad_settings(
+    guide: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", str(guide), "--unit", "mulg1.utop", "--width", "100"]) == 0
+    assert "2 parameters" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        main(["check", str(guide), "--eps", "-1"])
+    assert exited.value.code == 2
