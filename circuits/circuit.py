@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterator
 from types import TracebackType
 
+from circuits._replay import CompiledReplay
 from gates import CircuitError, Gate, GateReuseError, NonFiniteError, Unit
 from gates.backprop import backpropagate
 from gates.gate import recompute
@@ -66,6 +67,11 @@ class Circuit:
         self._recorded: set[Gate] = set()
         self._made_at: dict[Unit, int] = {}  # output unit -> index of its gate
         self._plans: dict[Unit, list[Gate]] = {}
+        # Straight-line code for replays (circuits/_replay.py), built on the
+        # second replay: a circuit replayed once does not pay for compiling.
+        self._compiled: CompiledReplay | None = None
+        self._compile_tried = False
+        self._replays = 0
         self._recording = False
         self._replaying = False
 
@@ -107,6 +113,9 @@ class Circuit:
         self._gates.append(gate)
         self._made_at[output] = step
         self._plans.clear()
+        self._compiled = None
+        self._compile_tried = False
+        self._replays = 0
         if self.check_finite:
             self._check_value(gate, step, "recording")
 
@@ -157,6 +166,10 @@ class Circuit:
 
     def zero_grad(self) -> None:
         """Set the grad of every unit in the circuit to 0.0."""
+        compiled = self._fast_replay(count=False)
+        if compiled is not None:
+            compiled.zero_grad()
+            return
         for gate in self._gates:
             for unit in gate.inputs:
                 unit.grad = 0.0
@@ -169,6 +182,10 @@ class Circuit:
         the caller and by other gates stay valid. Returns ``self.output``.
         """
         last = self._last_gate("forward")
+        compiled = self._fast_replay()
+        if compiled is not None:
+            compiled.forward()
+            return last.utop
         observed = bool(_observers)
         self._replaying = True
         try:
@@ -192,8 +209,31 @@ class Circuit:
         if output is None:
             output = self._last_gate("backward").utop
         plan = self._plan(output)
+        compiled = self._fast_replay()
+        if compiled is not None:
+            compiled.backward(output, plan)
+            return
         check = self._check_grads if self.check_finite else None
         backpropagate(output, plan, after_gate=check)
+
+    def _fast_replay(self, *, count: bool = True) -> CompiledReplay | None:
+        """The compiled replay, when it may stand in for the gates' own methods.
+
+        Only when nothing observes the gates (a Tracer must see each call),
+        ``check_finite`` is off, and every gate has a twin (a user's gate
+        without one always runs its own methods). Compiled from the second
+        replay on, so a single replay does not pay for compiling.
+        """
+        if _observers or self.check_finite or not self._gates:
+            return None
+        if self._compiled is None and not self._compile_tried:
+            if count:
+                self._replays += 1
+            if self._replays < 2:
+                return None
+            self._compile_tried = True
+            self._compiled = CompiledReplay.of(self._gates)
+        return self._compiled
 
     # -- helpers -----------------------------------------------------------
 

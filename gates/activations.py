@@ -6,6 +6,7 @@ import math
 
 from gates.gate import Gate
 from gates.numerics import sigmoid, to_float
+from gates.twin import Twin
 from gates.unit import Unit
 
 __all__ = ["LeakyReLUGate", "ReLUGate", "SigmoidGate", "TanhGate"]
@@ -29,6 +30,7 @@ class SigmoidGate(Gate):
 
     __slots__ = ()
     symbol = "sigmoid"
+    twin = Twin(value="sigmoid(u0)", local=("y * (1.0 - y)",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -50,6 +52,7 @@ class TanhGate(Gate):
 
     __slots__ = ()
     symbol = "tanh"
+    twin = Twin(value="tanh(u0)", local=("1.0 - y * y",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -78,6 +81,7 @@ class ReLUGate(Gate):
 
     __slots__ = ()
     symbol = "relu"
+    twin = Twin(value="relu(u0)", local=("step(u0)",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -103,6 +107,7 @@ class LeakyReLUGate(Gate):
 
     __slots__ = ("slope",)
     symbol = "leaky_relu"
+    twin = Twin(value="leaky_relu(u0, slope)", local=("leaky_step(u0, slope)",), params=("slope",))
 
     def __init__(self, slope: float = 0.01) -> None:
         self.slope = to_float(slope, "LeakyReLUGate slope")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from gates.gate import Gate
 from gates.numerics import divide, power, to_float
+from gates.twin import Twin
 from gates.unit import Unit
 
 __all__ = ["AddGate", "DivGate", "MultGate", "NegGate", "PowGate", "SubGate"]
@@ -28,6 +29,7 @@ class AddGate(Gate):
 
     __slots__ = ()
     symbol = "+"
+    twin = Twin(value="u0 + u1", local=("1.0", "1.0"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -50,6 +52,7 @@ class SubGate(Gate):
 
     __slots__ = ()
     symbol = "-"
+    twin = Twin(value="u0 - u1", local=("1.0", "-1.0"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -77,6 +80,7 @@ class MultGate(Gate):
 
     __slots__ = ()
     symbol = "*"
+    twin = Twin(value="u0 * u1", local=("u1", "u0"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -104,6 +108,7 @@ class DivGate(Gate):
 
     __slots__ = ()
     symbol = "/"
+    twin = Twin(value="divide(u0, u1)", local=("divide(1.0, u1)", "divide(-u0, u1 * u1)"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -126,6 +131,7 @@ class NegGate(Gate):
 
     __slots__ = ()
     symbol = "neg"
+    twin = Twin(value="-u0", local=("-1.0",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -154,6 +160,11 @@ class PowGate(Gate):
     """
 
     __slots__ = ("exponent",)
+    twin = Twin(
+        value="power(u0, exponent)",
+        local=("exponent * power(u0, exponent - 1.0)",),
+        params=("exponent",),
+    )
 
     def __init__(self, exponent: float) -> None:
         self.exponent = to_float(exponent, "PowGate exponent (a constant)")

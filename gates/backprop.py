@@ -89,15 +89,7 @@ def backpropagate(
     backward (``Circuit(check_finite=True)`` uses it). Gates whose output needs
     no gradient are skipped.
     """
-    set_aside: dict[Unit, float] = {}
-    for gate in order:  # the units whose grad some gate's backward reads
-        unit = gate.utop
-        if unit.grad:
-            set_aside[unit] = unit.grad
-    if output.grad:
-        set_aside[output] = output.grad
-    for unit in set_aside:
-        unit.grad = 0.0
+    set_aside = set_grads_aside(output, order)
     try:
         output.grad = 1.0
         if _observers or after_gate is not None:
@@ -107,8 +99,27 @@ def backpropagate(
                 if gate.utop._requires_grad:
                     gate._raw_backward(gate)
     finally:
-        for unit, grad in set_aside.items():
-            unit.grad = grad + unit.grad
+        put_grads_back(set_aside)
+
+
+def set_grads_aside(output: Unit, order: Sequence[Gate]) -> dict[Unit, float]:
+    """Zero, and return, every nonzero grad a backward pass over ``order`` reads."""
+    set_aside: dict[Unit, float] = {}
+    for gate in order:  # the units whose grad some gate's backward reads
+        unit = gate.utop
+        if unit.grad:
+            set_aside[unit] = unit.grad
+    if output.grad:
+        set_aside[output] = output.grad
+    for unit in set_aside:
+        unit.grad = 0.0
+    return set_aside
+
+
+def put_grads_back(set_aside: dict[Unit, float]) -> None:
+    """Add the grads :func:`set_grads_aside` took to what the pass gave."""
+    for unit, grad in set_aside.items():
+        unit.grad = grad + unit.grad
 
 
 def _run_watched(order: Sequence[Gate], after_gate: Callable[[Gate, int], None] | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gates.gate import Gate
 from gates.numerics import divide, exp, log
+from gates.twin import Twin
 from gates.unit import Unit
 
 __all__ = ["ExpGate", "LogGate"]
@@ -22,6 +23,7 @@ class ExpGate(Gate):
 
     __slots__ = ()
     symbol = "exp"
+    twin = Twin(value="exp(u0)", local=("y",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -46,6 +48,7 @@ class LogGate(Gate):
 
     __slots__ = ()
     symbol = "log"
+    twin = Twin(value="log(u0)", local=("divide(1.0, u0)",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from gates.naming import describe_gate
 from gates.observe import _observers, tell_backward, tell_forward
+from gates.twin import Twin
 
 if TYPE_CHECKING:
     from gates.unit import Unit
@@ -84,6 +85,9 @@ class Gate:
     __slots__ = ("u0", "u1", "utop", "_inputs", "label", "_name")
 
     symbol: ClassVar[str] = ""
+    # The gate's maths as expressions, for compiled and batched replay
+    # (gates/twin.py); None for a gate that has none, such as a user's own.
+    twin: ClassVar[Twin | None] = None
     # The subclass's own methods, unwrapped, stored as static functions: call
     # them as gate._raw_forward(gate, *units) and gate._raw_backward(gate).
     _raw_forward: ClassVar[Any]
@@ -113,6 +117,12 @@ class Gate:
             cls.backward = _bookkept_backward(raw_backward)  # type: ignore[assignment]
         if not cls.__dict__.get("symbol"):
             cls.symbol = cls.__name__.removesuffix("Gate").lower() or cls.__name__
+        if ("forward" in cls.__dict__ or "backward" in cls.__dict__) and (
+            "twin" not in cls.__dict__
+        ):
+            # A subclass that changes the maths must not inherit its parent's
+            # twin: compiled replay would silently run the parent's maths.
+            cls.twin = None
 
     @property
     def inputs(self) -> tuple[Unit, ...]:
