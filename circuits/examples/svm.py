@@ -64,6 +64,8 @@ def pull_for(score: float, label: int) -> float:
     return 0.0
 
 
+# The docs include the code between the "--8<--" markers.
+# --8<-- [start:circuit]
 class LinearCircuit:
     """``a*x + b*y + c`` as four explicit gates, with a backward that takes a seed."""
 
@@ -88,6 +90,7 @@ class LinearCircuit:
         self.addg0.backward()
         self.mulg1.backward()
         self.mulg0.backward()
+# --8<-- [end:circuit]
 
 
 class SVM:
@@ -109,6 +112,7 @@ class SVM:
         """The score as a number."""
         return self.forward(x, y).value
 
+    # --8<-- [start:svm-backward]
     def backward(self, label: int) -> float:
         """Zero the parameters' grads, pull on the score, add the regularisation pull.
 
@@ -128,6 +132,7 @@ class SVM:
         """Move every parameter along its pull, in place."""
         for p in (self.a, self.b, self.c):
             p.value += step_size * p.grad
+    # --8<-- [end:svm-backward]
 
     def learn_from(self, x: float, y: float, label: int, step_size: float = 0.01) -> float:
         """Forward, backward with the pull, update; returns the pull."""
@@ -224,6 +229,7 @@ class TwoLayerNet:
         self, x: float, y: float, label: int, step_size: float = 0.01, regularisation: float = 0.1
     ) -> float:
         """Replay forward, pull on the score gate by gate, regularise, update."""
+        # --8<-- [start:net-learn]
         pull = pull_for(self.score(x, y), label)
         self.circuit.zero_grad()
         self.score_unit.grad = pull
@@ -233,6 +239,7 @@ class TwoLayerNet:
             w.grad += -regularisation * w.value
         for p in self.parameters():
             p.value += step_size * p.grad
+        # --8<-- [end:net-learn]
         return pull
 
 
