@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from circuits._replay import CompiledReplay
 from gates import CircuitError, Gate, GateReuseError, NonFiniteError, Unit
@@ -27,6 +28,9 @@ from gates.backprop import backpropagate
 from gates.gate import recompute
 from gates.naming import describe_gate, name_of
 from gates.observe import _observers, tell_forward, unwatch, watch
+
+if TYPE_CHECKING:
+    from circuits.batched import BatchedCircuit
 
 __all__ = ["Circuit"]
 
@@ -234,6 +238,17 @@ class Circuit:
             self._compile_tried = True
             self._compiled = CompiledReplay.of(self._gates)
         return self._compiled
+
+    def batched(self, output: Unit | None = None) -> BatchedCircuit:
+        """This circuit as a NumPy program over a batch (needs numpy).
+
+        Feed arrays to input units with ``.run({x: xs, ...})``; the result has
+        the output for each sample and each parameter's gradient summed over
+        the batch. See :mod:`circuits.batched`.
+        """
+        from circuits.batched import BatchedCircuit
+
+        return BatchedCircuit(self, output)
 
     # -- helpers -----------------------------------------------------------
 

@@ -1,0 +1,181 @@
+"""The engine's speed mechanisms keep every behaviour: compiled replay gives
+the very floats the gates' own methods give, and the lean bookkeeping still
+records what each gate read."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+
+from circuits import Circuit, _replay
+from circuits import circuit as circuit_module
+from circuits.strategies import circuits
+from gates import AddGate, Gate, MultGate, Unit, watching
+from gates.backprop import backpropagate, gates_behind
+
+
+def grads_by_gates(c: Circuit) -> list[float]:
+    """One backward pass through the gates' own methods (no compiled code)."""
+    c.zero_grad()
+    backpropagate(c.output, c._plan(c.output))
+    return [u.grad for u in c.units]
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+@given(circuits(max_gates=10))
+def test_compiled_replay_adds_exactly_the_floats_the_gates_add(c: Circuit) -> None:
+    want = grads_by_gates(c)
+    values = [u.value for u in c.units]
+    for _ in range(3):  # compiled from the second replay on
+        c.forward()
+        c.zero_grad()
+        c.backward()
+    if all(Gate_has_twin(g) for g in c.gates):
+        assert c._compiled is not None
+    assert all(same(u.value, v) for u, v in zip(c.units, values))
+    assert all(same(u.grad, g) for u, g in zip(c.units, want))
+
+
+def Gate_has_twin(gate: Gate) -> bool:
+    return type(gate).twin is not None
+
+
+def test_compiled_forward_follows_changed_inputs_like_a_fresh_build() -> None:
+    a, b = Unit(1.5), Unit(-0.5)
+    with Circuit() as c:
+        out = ((a * b + a).tanh() - b.exp() / (a * a + 1.0)) ** 2
+    for step in range(5):
+        a.value, b.value = 0.3 * step - 0.7, 1.1 - 0.2 * step
+        got = c.forward().value
+        fresh = ((Unit(a.value) * Unit(b.value) + Unit(a.value)).tanh()
+                 - Unit(b.value).exp() / (Unit(a.value) * Unit(a.value) + 1.0)) ** 2
+        assert got == fresh.value
+        assert c.forward() is out
+    assert c._compiled is not None
+
+
+def test_accumulation_rule_holds_on_the_compiled_path() -> None:
+    # DESIGN.md's fork: r = p*p + p*p; grads 12 then 24 (not micrograd's 36)
+    p = Unit(3.0)
+    with Circuit() as c:
+        r = p * p + p * p
+    c.forward()
+    c.forward()  # now compiled
+    c.backward()
+    assert p.grad == 12.0 and r.grad == 1.0
+    c.backward()
+    assert p.grad == 24.0 and r.grad == 2.0
+    assert c._compiled is not None
+
+
+def test_a_tracer_still_sees_every_replayed_gate() -> None:
+    a = Unit(2.0)
+    with Circuit() as c:
+        (a * a).relu()
+    c.forward()
+    c.forward()  # compiled now
+
+    class Seen:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, Gate]] = []
+
+        def gate_forward(self, gate: Gate, inputs: object, output: Unit, previous: object) -> None:
+            self.calls.append(("forward", gate))
+
+        def gate_backward(self, gate: Gate, grads_before: object) -> None:
+            self.calls.append(("backward", gate))
+
+    seen = Seen()
+    with watching(seen):
+        c.forward()
+        c.backward()
+    assert [kind for kind, _ in seen.calls] == ["forward", "forward", "backward", "backward"]
+
+
+def test_a_user_gate_without_a_twin_runs_its_own_methods() -> None:
+    class Cube(Gate):
+        def forward(self, u0: Unit) -> Unit:
+            self.u0 = u0
+            self.utop = Unit(u0.value**3)
+            return self.utop
+
+        def backward(self) -> None:
+            self.u0.grad += 3.0 * self.u0.value**2 * self.utop.grad
+
+    x = Unit(2.0)
+    with Circuit() as c:
+        Cube().forward(x * 1.0)
+    for _ in range(3):
+        c.forward()
+        c.zero_grad()
+        c.backward()
+    assert c._compiled is None
+    assert x.grad == 12.0
+
+
+def test_circuits_over_the_limit_are_not_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_replay, "LIMIT", 3)
+    x = Unit(1.0)
+    with Circuit() as c:
+        y = x
+        for _ in range(4):
+            y = y * 2.0
+    for _ in range(3):
+        c.forward()
+    assert c._compiled is None
+    c.backward()
+    assert x.grad == 16.0
+    assert circuit_module.CompiledReplay is _replay.CompiledReplay
+
+
+def test_inputs_come_from_u0_u1_or_from_a_stored_tuple() -> None:
+    a, b = Unit(1.0), Unit(2.0)
+    g = MultGate()
+    g.forward(a, b)
+    assert g.inputs == (a, b)
+
+    class Named(Gate):  # stores its inputs under its own names
+        def forward(self, left: Unit, right: Unit) -> Unit:
+            self.left, self.right = left, right
+            self.utop = Unit(left.value - right.value)
+            return self.utop
+
+        def backward(self) -> None:
+            self.left.grad += self.utop.grad
+            self.right.grad -= self.utop.grad
+
+    n = Named()
+    out = n.forward(a, b)
+    assert n.inputs == (a, b)
+    out.backward()
+    assert (a.grad, b.grad) == (1.0, -1.0)
+
+
+def test_a_gate_reached_again_through_its_old_output_is_reported() -> None:
+    a, b = Unit(1.0), Unit(2.0)
+    add = AddGate()
+    first = add.forward(a, b)
+    top = first * add.forward(b, b)  # reuses `add`: `first` is stale
+    with pytest.raises(Exception, match="forwarded"):
+        gates_behind(top)
+
+
+def test_the_walk_orders_a_wide_shared_graph() -> None:
+    x = Unit(0.5)
+    parts = [x * float(i) for i in range(1, 50)]
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    order = gates_behind(total)
+    position = {g: i for i, g in enumerate(order)}
+    for g in order:
+        for unit in g.inputs:
+            if unit.gate is not None:
+                assert position[unit.gate] < position[g]
+    total.backward()
+    assert x.grad == sum(range(1, 50))
