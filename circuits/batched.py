@@ -116,7 +116,9 @@ class BatchedCircuit:
         if not self.gates:
             raise CircuitError(f"batched({name_of(output)}): the output depends on no gate")
         self._takers = [u for u in self.inputs if u.requires_grad]
-        self._input_set = set(self.inputs)
+        # Any input of the circuit may be fed (one feed dict serves several
+        # outputs); those this output does not read are checked and ignored.
+        self._feedable = set(circuit.inputs)
         self.source, self._program = self._compile()
 
     # -- running ---------------------------------------------------------------
@@ -134,24 +136,26 @@ class BatchedCircuit:
         size = None
         fed = dict(feeds)
         for unit in fed:
-            if unit not in self._input_set:
+            if unit not in self._feedable:
+                shown = ", ".join(name_of(u) for u in self.inputs[:6])
+                more = ", ..." if len(self.inputs) > 6 else ""
                 raise CircuitError(
-                    f"batched run: {name_of(unit)} is not an input of this circuit "
-                    f"(its inputs are {', '.join(name_of(u) for u in self.inputs)}); feed "
-                    "only units the recorded gates read and no gate made."
+                    f"batched run: {name_of(unit)} is not an input of this circuit (its "
+                    f"inputs include {shown}{more}); feed only units the recorded gates "
+                    "read and no gate made."
                 )
+        arrays = {}
+        for unit, column in fed.items():
+            array = np.asarray(column, dtype=float)
+            if array.ndim != 1 or (size is not None and len(array) != size):
+                raise ValueError(
+                    f"batched run: the values fed to {name_of(unit)} must be a 1-d "
+                    f"array of the batch's length ({size}), got shape {array.shape}"
+                )
+            size = len(array)
+            arrays[unit] = array
         for unit in self.inputs:
-            if unit in fed:
-                array = np.asarray(fed[unit], dtype=float)
-                if array.ndim != 1 or (size is not None and len(array) != size):
-                    raise ValueError(
-                        f"batched run: the values fed to {name_of(unit)} must be a 1-d "
-                        f"array of the batch's length ({size}), got shape {array.shape}"
-                    )
-                size = len(array)
-                values.append(array)
-            else:
-                values.append(unit.value)
+            values.append(arrays.get(unit, unit.value))
         seed = np.ones(1 if size is None else size)
         with np.errstate(all="ignore"):  # IEEE results (inf, nan), as the gates give
             outputs, grads = self._program(values, seed)
