@@ -149,7 +149,9 @@ def replay_section(
     )
 
 
-def chain_section(eng: Sequence[wl.Engine], repeats: int, rows: Rows, lengths: Sequence[int]) -> None:
+def chain_section(
+    eng: Sequence[wl.Engine], repeats: int, rows: Rows, lengths: Sequence[int]
+) -> None:
     for n in lengths:
         want_value, want_grad = handwritten.chain(n)
         for e in eng:
@@ -176,7 +178,13 @@ def chain_section(eng: Sequence[wl.Engine], repeats: int, rows: Rows, lengths: S
                 fig.note = "build + backward; memory = peak traced while built"
             rows.append(fig)
         rows.append(
-            timed(f"chain 10^{round(math.log10(n))}", "hand-written", n, lambda n=n: handwritten.chain(n), repeats=repeats)
+            timed(
+                f"chain 10^{round(math.log10(n))}",
+                "hand-written",
+                n,
+                lambda n=n: handwritten.chain(n),
+                repeats=repeats,
+            )
         )
 
 
@@ -301,7 +309,10 @@ def print_table(rows: Rows, extra: dict[str, Any]) -> None:
         return
     table = Table(title="ns per scalar op (median of repeats; lower is better)")
     for col in ("workload", "engine", "ops", "ns/op", "spread", "x ours", "bytes/op", "note"):
-        table.add_column(col, justify="right" if col in {"ops", "ns/op", "spread", "x ours", "bytes/op"} else "left")
+        table.add_column(
+            col,
+            justify="right" if col in {"ops", "ns/op", "spread", "x ours", "bytes/op"} else "left",
+        )
     ours_by_workload = {f.workload: f.ns_per_op for f in rows if f.engine == "ours"}
     last = None
     for fig in rows:
@@ -333,9 +344,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeats = 2 if args.quick else args.repeats
     lengths = (1_000, 100_000) if args.quick else (1_000, 100_000, 1_000_000)
     eng, missing = engines.available()
-    sections = set(args.only.split(",")) if args.only else {
-        "neuron", "mlp", "tanh", "chain", "random", "batched", "overhead"
-    }
+    sections = (
+        set(args.only.split(","))
+        if args.only
+        else {"neuron", "mlp", "tanh", "chain", "random", "batched", "overhead"}
+    )
     rows: Rows = []
     extra: dict[str, Any] = {}
     started = time.perf_counter()

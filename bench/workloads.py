@@ -14,6 +14,7 @@ workloads add a negated constant instead of subtracting.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ def mlp_weights(
     rng = random.Random(seed)
     return [
         [([rng.uniform(-1.0, 1.0) for _ in range(nin)], 0.0) for _ in range(nout)]
-        for nin, nout in zip(sizes, sizes[1:])
+        for nin, nout in itertools.pairwise(sizes)
     ]
 
 
