@@ -50,11 +50,14 @@ def build_recurrence(
         Unit(x, label=f"x{i}", requires_grad=False) for i, x in enumerate(xs, start=1)
     )
     h1 = wu * x1
-    h1.label = "h1"
-    h2 = wu * x2 + whu * h1
-    h2.label = "h2"
-    h3 = wu * x3 + whu * h2
-    h3.label = "h3"
+    wx2, wh_h1 = wu * x2, whu * h1
+    h2 = wx2 + wh_h1
+    wx3, wh_h2 = wu * x3, whu * h2
+    h3 = wx3 + wh_h2
+    # Labels, so traces and drawings name every unit.
+    labels = {"h1": h1, "wx2": wx2, "wh_h1": wh_h1, "h2": h2, "wx3": wx3, "wh_h2": wh_h2, "h3": h3}
+    for label, unit in labels.items():
+        unit.label = label
     return Recurrence(wu, whu, [x1, x2, x3], h1, h2, h3)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gates import Unit
+from gates import AddGate, MultGate, SigmoidGate, Unit
 
 __all__ = ["DeadNeuron", "Saturation", "build_dead_neuron", "build_saturation", "demo"]
 
@@ -42,10 +42,12 @@ def build_saturation(w: float = 5.0, b: float = 1.0, x: float = 0.1) -> Saturati
     """
     wu, bu = Unit(w, label="w"), Unit(b, label="b")
     xu = Unit(x, label="x", requires_grad=False)
-    z = wu * xu + bu
-    z.label = "z"
-    out = z.sigmoid()
-    out.label = "l"
+    # Explicit, labelled gates, so traces and drawings name every step.
+    wx = MultGate().named("mulg").forward(wu, xu)
+    z = AddGate().named("addg").forward(wx, bu)
+    out = SigmoidGate().named("sg").forward(z)
+    for unit, label in ((wx, "wx"), (z, "z"), (out, "l")):
+        unit.label = label
     return Saturation(wu, bu, xu, z, out)
 
 
