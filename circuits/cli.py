@@ -252,7 +252,11 @@ def _draw(args: argparse.Namespace) -> int:
         with contextlib.redirect_stdout(sys.stderr), watching(last):
             _run(path, namespace)
         target = _target(namespace, args.unit, last.unit, path)
-        drawing = draw(target, view=args.view, edges=args.edges, names=namespace)
+        try:
+            drawing = draw(target, view=args.view, edges=args.edges, names=namespace)
+        except CircuitError as exc:  # e.g. a gate forwarded again since
+            print(f"{PROG} draw: error: {exc}", file=sys.stderr)
+            return 1
     return _emit(drawing, args)
 
 

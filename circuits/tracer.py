@@ -113,6 +113,9 @@ class Tracer:
         names: a mapping such as ``vars()`` giving the caller's variable names
             for units and gates; units held by named gates are then called
             ``addg1.utop``. Without it, labels and automatic names are used.
+            It is read at every event, so at module level (or in a notebook)
+            names assigned later show up; inside a function ``vars()`` is a
+            snapshot of the locals at the time it is called.
         step: pause after each event (Enter: next, ``c``: run to the end,
             ``q``: stop); runs through when input is not a terminal.
         limit: print and keep at most this many events (a training loop makes

@@ -402,3 +402,23 @@ def test_check_a_named_unit_and_bad_settings(
     with pytest.raises(SystemExit) as exited:
         main(["check", str(guide), "--eps", "-1"])
     assert exited.value.code == 2
+
+
+def test_draw_a_unit_whose_gate_was_forwarded_again_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = write(
+        tmp_path,
+        "reused.py",
+        """
+        from gates import MultGate, Unit
+        g = MultGate()
+        first = g.forward(Unit(1.0), Unit(2.0))
+        out = first * 3.0
+        g.forward(Unit(4.0), Unit(5.0))  # g no longer holds first's inputs
+        """,
+    )
+    assert main(["draw", str(script), "--unit", "out"]) == 1
+    (message,) = capsys.readouterr().err.strip().splitlines()
+    assert message.startswith("circuits draw: error: MultGate g")
+    assert "forwarded again" in message
