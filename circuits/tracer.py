@@ -38,6 +38,7 @@ from rich.text import Text
 from circuits.naming import NameIndex, Names, format_number
 from circuits.stepper import Stepper, TraceStopped
 from gates import Gate, Unit
+from gates.backprop import held_grad
 from gates.observe import unwatch, watch
 
 __all__ = ["Read", "TraceEvent", "Tracer", "Write"]
@@ -223,7 +224,12 @@ class Tracer:
             # A unit read twice (p * p) got both contributions: one write.
             if unit._requires_grad and id(unit) not in written:
                 written.add(id(unit))
-                writes.append(_write(index, gate, unit, "grad", before, unit.grad))
+                # Show running totals: during a pass the engine sets aside what
+                # an intermediate unit held from earlier passes.
+                held = held_grad(unit)
+                writes.append(
+                    _write(index, gate, unit, "grad", before + held, unit.grad + held)
+                )
         self._record(gate, index, "backward", False, tuple(reads), tuple(writes))
 
     def _take(self) -> bool:

@@ -23,7 +23,29 @@ if TYPE_CHECKING:
     from gates.gate import Gate
     from gates.unit import Unit
 
-__all__ = ["backpropagate", "gates_behind"]
+__all__ = ["backpropagate", "gates_behind", "held_grad"]
+
+# The grads that the backward passes now under way have set aside, innermost
+# last. Observers use held_grad() to show a unit's true running total while
+# its grad temporarily holds only this pass's share.
+_held: list[dict[Unit, float]] = []
+
+
+def held_grad(unit: Unit) -> float:
+    """How much of ``unit``'s grad a backward pass under way has set aside.
+
+    During a pass, an intermediate unit's ``grad`` holds only this pass's
+    contribution; its running total is ``unit.grad + held_grad(unit)``, which
+    is what it will hold when the pass ends. Outside a pass this is 0.0.
+
+    >>> from gates import Unit
+    >>> held_grad(Unit(1.0))
+    0.0
+    """
+    total = 0.0
+    for held in _held:
+        total += held.get(unit, 0.0)
+    return total
 
 
 def gates_behind(output: Unit) -> list[Gate]:
@@ -113,11 +135,16 @@ def set_grads_aside(output: Unit, order: Sequence[Gate]) -> dict[Unit, float]:
         set_aside[output] = output.grad
     for unit in set_aside:
         unit.grad = 0.0
+    _held.append(set_aside)
     return set_aside
 
 
 def put_grads_back(set_aside: dict[Unit, float]) -> None:
     """Add the grads :func:`set_grads_aside` took to what the pass gave."""
+    for i in range(len(_held) - 1, -1, -1):
+        if _held[i] is set_aside:
+            del _held[i]
+            break
     for unit, grad in set_aside.items():
         unit.grad = grad + unit.grad
 

@@ -52,7 +52,12 @@ class GateObserver(Protocol):
 
     def gate_backward(self, gate: Gate, grads_before: tuple[float, ...]) -> None:
         """``gate`` added into its inputs' grads; ``grads_before[i]`` is input i's
-        grad just before, so ``gate.inputs[i].grad`` minus it is what flowed."""
+        grad just before, so ``gate.inputs[i].grad`` minus it is what flowed.
+
+        During ``Unit.backward()`` or ``Circuit.backward()``, an intermediate
+        unit's grad holds only the current pass's share; add
+        ``gates.backprop.held_grad(unit)`` to both numbers for its running total.
+        """
 
 
 # The one list every gate call checks. It is mutated in place, never rebound,

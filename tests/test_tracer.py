@@ -350,3 +350,30 @@ def test_nothing_is_printed_or_kept_outside_the_block() -> None:
     MultGate().forward(Unit(1.0), Unit(2.0))
     assert tracer.events == []
     assert console.export_text() == ""
+
+
+def test_backward_rows_show_running_totals_across_passes() -> None:
+    # SEEDS.md lesson 2: h1 reads 1.00, then 1.50, then 1.75, and the trace
+    # must say so although each pass works on its own share of the gradient.
+    w, wh = Unit(0.3, label="w"), Unit(0.5, label="wh")
+    x1, x2, x3 = (Unit(1.0, requires_grad=False) for _ in range(3))
+    h1 = w * x1
+    h2 = w * x2 + wh * h1
+    h3 = w * x3 + wh * h2
+    h1.label, h2.label = "h1", "h2"
+    console = Console(record=True, width=120, color_system=None, file=io.StringIO())
+    with Tracer(console=console, summary=False) as tracer:
+        h1.backward()
+        h2.backward()
+        h3.backward()
+    writes_to_h1 = [
+        (write.before, write.after)
+        for event in tracer.events
+        for write in event.writes
+        if write.unit is h1
+    ]
+    assert writes_to_h1 == [(1.0, 1.5), (1.5, 1.75)]
+    writes_to_w = [write.after for e in tracer.events for write in e.writes if write.unit is w]
+    assert writes_to_w[-1] == 4.25
+    assert "1.0 -> 1.5" in console.export_text()
+    assert h1.grad == 1.75
