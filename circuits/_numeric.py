@@ -17,6 +17,7 @@ their gate themselves.
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from collections.abc import Iterable, Sequence
@@ -27,11 +28,11 @@ from gates.gate import recompute
 
 __all__ = [
     "ROUNDING",
-    "OneSided",
+    "Slopes",
     "central_difference",
     "gate_difference",
-    "one_sided",
     "replay",
+    "slopes",
 ]
 
 ROUNDING = sys.float_info.epsilon
@@ -99,56 +100,72 @@ def gate_difference(gate: Gate, unit: Unit, eps: float) -> float:
 
 
 @dataclass(frozen=True)
-class OneSided:
-    """A gate's numerical slope at one input, from the left and from the right."""
+class Slopes:
+    """A gate's numerical slopes over four steps of ``eps`` around an input
+    ``x``: on ``[x-2e, x-e]``, ``[x-e, x]``, ``[x, x+e]`` and ``[x+e, x+2e]``."""
 
+    far_left: float
     left: float
     right: float
-    noise: float  # how far apart rounding alone can push the two
+    far_right: float
+    noise: float  # how far apart rounding alone can push two slopes
 
     @property
     def centre(self) -> float:
-        """Their mean: the central difference."""
+        """The central difference over ``[x-e, x+e]``."""
         return (self.left + self.right) / 2.0
 
     @property
-    def split(self) -> bool:
-        """True when the two sides differ by more than rounding and a sliver
-        of the slope. Smooth curvature splits them too (by ``eps * f''``),
-        symmetrically about the true slope; ``gradcheck`` tells the two apart."""
-        left, right = self.left, self.right
-        if not (math.isfinite(left) and math.isfinite(right)):
+    def kinked(self) -> bool:
+        """True when the slope jumps near ``x``, as at ReLU's 0.
+
+        The slopes either side of ``x`` must differ, and not as smooth
+        curvature makes them differ: along a smooth curve each step changes
+        the slope by about the same ``eps * f''``, however curved the
+        function, while a kink puts its jump into one or two steps only.
+        """
+        slopes = (self.far_left, self.left, self.right, self.far_right)
+        if not all(math.isfinite(s) for s in slopes):
             return False  # a singularity, not a kink: the check reports it itself
-        return abs(left - right) > 1e-3 * max(abs(left), abs(right)) + self.noise
+        left, right = self.left, self.right
+        if abs(left - right) <= 1e-3 * max(abs(left), abs(right)) + self.noise:
+            return False
+        changes = [b - a for a, b in itertools.pairwise(slopes)]
+        spread = max(changes) - min(changes)
+        return spread > 0.5 * max(abs(c) for c in changes) + 2.0 * self.noise
 
 
-def one_sided(gate: Gate, unit: Unit, eps: float) -> OneSided:
-    """``gate``'s slopes ``(f(x) - f(x - eps)) / eps`` and ``(f(x + eps) - f(x)) / eps``
-    at its input ``unit``; the gate's output value and state are restored.
+def slopes(gate: Gate, unit: Unit, eps: float) -> Slopes:
+    """``gate``'s slopes on both sides of its input ``unit``, each over a step
+    of ``eps``; the gate's output value and state are restored.
 
     >>> from gates import ReLUGate, Unit
     >>> x = Unit(0.0)
     >>> g = ReLUGate()
     >>> _ = g.forward(x)
-    >>> sides = one_sided(g, x, 1e-6)
-    >>> sides.left, sides.right, sides.split
+    >>> around = slopes(g, x, 1e-6)
+    >>> around.left, around.right, around.kinked
     (0.0, 1.0, True)
+    >>> y = Unit(0.0)
+    >>> square = y * y  # curved, slope 0 at 0: not a kink
+    >>> slopes(square.gate, y, 1e-6).kinked
+    False
     """
     out = gate.utop
     here = out.value
     x = unit.value
-    up, down = x + eps, x - eps
+    points = (x - 2.0 * eps, x - eps, x, x + eps, x + 2.0 * eps)
+    values: list[float] = []
     try:
-        unit.value = up
-        recompute(gate)
-        f_up = out.value
-        unit.value = down
-        recompute(gate)
-        f_down = out.value
+        for point in points:
+            unit.value = point
+            recompute(gate)
+            values.append(out.value)
     finally:
         unit.value = x
         recompute(gate)
         out.value = here
-    finite = [abs(v) for v in (f_up, f_down, here) if math.isfinite(v)]
+    steps = [(values[i + 1] - values[i]) / (points[i + 1] - points[i]) for i in range(4)]
+    finite = [abs(v) for v in values if math.isfinite(v)]
     noise = 4.0 * ROUNDING * max(finite, default=0.0) / eps
-    return OneSided(left=(here - f_down) / (x - down), right=(f_up - here) / (up - x), noise=noise)
+    return Slopes(steps[0], steps[1], steps[2], steps[3], noise=noise)

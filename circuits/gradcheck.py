@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from rich.table import Table
 from rich.text import Text
 
-from circuits._numeric import ROUNDING, central_difference, gate_difference, one_sided, replay
+from circuits._numeric import ROUNDING, central_difference, gate_difference, replay, slopes
 from circuits.circuit import Circuit
 from gates import Gate, Unit
 from gates.backprop import backpropagate, gates_behind
@@ -61,7 +61,11 @@ class Blame:
 
     ``analytic`` is d(output)/d(input ``position``) as the gate's backward
     gives it (``gates.local_grads``), ``numeric`` the same by central
-    differences over that gate alone.
+    differences over that gate alone. When ``overwrites`` is True the local
+    derivative is right but backward does not *add* it times the upstream
+    grad (it assigns with ``=``, or leaves out ``self.utop.grad``):
+    ``analytic`` is then what it added with upstream grad 2 to a grad that
+    held 1, ``numeric`` what it should have added.
     """
 
     gate: Gate
@@ -69,12 +73,21 @@ class Blame:
     input_name: str
     analytic: float
     numeric: float
+    overwrites: bool = False
 
     def __str__(self) -> str:
+        where = f"input {self.position}, {self.input_name}"
+        if self.overwrites:
+            return (
+                f"{describe_gate(self.gate)}: its backward does not add local derivative x "
+                f"upstream grad into the grad of {where} (with upstream grad 2 it added "
+                f"{self.analytic:.6g} to a grad of 1, not {self.numeric:.6g}); write "
+                "`u.grad += local * self.utop.grad` so gradients from every path add up"
+            )
         return (
-            f"{describe_gate(self.gate)}: its backward gives d(out)/d(input {self.position}, "
-            f"{self.input_name}) = {self.analytic:.6g}, but nudging that input gives "
-            f"{self.numeric:.6g}; check that gate's backward"
+            f"{describe_gate(self.gate)}: its backward gives d(out)/d({where}) = "
+            f"{self.analytic:.6g}, but nudging that input gives {self.numeric:.6g}; "
+            "check that gate's backward"
         )
 
 
@@ -305,7 +318,7 @@ def gradcheck(
     units = _units_of(output, order)
     saved = [(unit, unit.value, unit.grad) for unit in units]
     try:
-        analytic, noise = _analytic(output, order, params, units, eps)
+        analytic, upstream, noise = _analytic(output, order, params, units, eps)
         numeric = [central_difference(p, output, _below(p, order), eps) for p in params]
         replay(order)  # back at the original values, gates' state included
         tolerance = atol + noise
@@ -327,7 +340,7 @@ def gradcheck(
             worst = max((r for r in rows if not r.ok), key=_badness)
             kinked = {kink.gate for kink in kinks}
             suspects = [g for g in _below(worst.unit, order) if g not in kinked]
-            blame = _find_blame(suspects, eps, rtol, atol)
+            blame = _find_blame(suspects, upstream, eps, rtol, atol)
     finally:
         for unit, value, grad in saved:
             unit.value = value
@@ -439,18 +452,20 @@ def _analytic(
     params: Sequence[Unit],
     units: Sequence[Unit],
     eps: float,
-) -> tuple[list[float], float]:
-    """One backward call from zeroed grads; also the rounding-noise estimate."""
+) -> tuple[list[float], dict[Gate, float], float]:
+    """One backward call from zeroed grads: the parameters' grads, each gate's
+    upstream grad (d output / d its output), and the rounding-noise estimate."""
     for unit in units:
         unit.grad = 0.0
     backpropagate(output, order)
     grads = [p.grad for p in params]
+    upstream = {gate: gate.utop.grad for gate in order}
     # Replaying forward rounds each gate's output by about ROUNDING * |value|,
     # which reaches the output scaled by that unit's grad; the difference of
     # two replays over a step of 2 eps can be off by the sum of it all / eps.
     spread = sum(abs(g.utop.value * g.utop.grad) for g in order) + abs(output.value)
     noise = 4.0 * ROUNDING * spread / eps
-    return grads, noise if math.isfinite(noise) else 0.0
+    return grads, upstream, noise if math.isfinite(noise) else 0.0
 
 
 def _below(unit: Unit, order: Sequence[Gate]) -> list[Gate]:
@@ -469,11 +484,10 @@ def _below(unit: Unit, order: Sequence[Gate]) -> list[Gate]:
 def _find_kinks(order: Sequence[Gate], eps: float, rtol: float, atol: float) -> list[Kink]:
     """Gate inputs where the gate's slope jumps within ``eps``.
 
-    Generic, so it finds kinks in users' gates too: the slopes left and right
-    of the input differ, *and* their mean (the central difference) misses the
-    gate's own local derivative. Smooth curvature also splits the two sides,
-    but symmetrically about the true slope, so the mean still agrees; a gate
-    that is wrong everywhere has equal sides. Only a kink does both.
+    Generic, so it finds kinks in users' gates too: the slope left of the
+    input differs from the slope right of it in a way smooth curvature cannot
+    explain (``Slopes.kinked``), and the central difference over the gate
+    misses the gate's own local derivative (else the kink does no harm here).
     """
     kinks: list[Kink] = []
     for gate in order:
@@ -483,11 +497,11 @@ def _find_kinks(order: Sequence[Gate], eps: float, rtol: float, atol: float) -> 
         for position, unit in _distinct_inputs(gate):
             if not unit.requires_grad or not math.isfinite(unit.value):
                 continue
-            sides = one_sided(gate, unit, eps)
-            if sides.split and not agree(
-                local[position], sides.centre, rtol=rtol, atol=atol + sides.noise
+            around = slopes(gate, unit, eps)
+            if around.kinked and not agree(
+                local[position], around.centre, rtol=rtol, atol=atol + around.noise
             ):
-                kink = Kink(gate, position, name_of(unit), unit.value, sides.left, sides.right)
+                kink = Kink(gate, position, name_of(unit), unit.value, around.left, around.right)
                 kinks.append(kink)
     return kinks
 
@@ -502,16 +516,60 @@ def _distinct_inputs(gate: Gate) -> list[tuple[int, Unit]]:
     return found
 
 
-def _find_blame(suspects: Sequence[Gate], eps: float, rtol: float, atol: float) -> Blame | None:
+def _find_blame(
+    suspects: Sequence[Gate], upstream: dict[Gate, float], eps: float, rtol: float, atol: float
+) -> Blame | None:
+    """The first of ``suspects`` whose backward is wrong: its local derivative
+    disagrees with central differences over the gate alone, or it does not
+    add local derivative x upstream grad into its inputs' grads.
+
+    A gate alone is checked more tightly than the whole circuit: its central
+    difference is accurate to its own rounding noise, and errors too small to
+    fail the circuit one by one may fail it together. A gate whose output
+    does not matter here (upstream grad 0) cannot be the cause.
+    """
+    local_atol = 1e-3 * atol
     for gate in suspects:
-        if not gate.utop.requires_grad:
-            continue  # backward skips it: nothing it does reaches a parameter
+        if not gate.utop.requires_grad or upstream.get(gate, 1.0) == 0.0:
+            continue  # nothing its backward does reaches a parameter
         analytic = local_grads(gate)
+        # (a constant input reads 0 from local_grads by design: not checked)
+        checked = [(p, u) for p, u in _distinct_inputs(gate) if u.requires_grad]
         noise = 4.0 * ROUNDING * abs(gate.utop.value) / eps
-        for position, unit in _distinct_inputs(gate):
-            if not unit.requires_grad:
-                continue  # a constant reads 0 from local_grads by design
+        for position, unit in checked:
             numeric = gate_difference(gate, unit, eps)
-            if not agree(analytic[position], numeric, rtol=rtol, atol=atol + noise):
+            if not agree(analytic[position], numeric, rtol=rtol, atol=local_atol + noise):
                 return Blame(gate, position, name_of(unit), analytic[position], numeric)
+        added = _added(gate, _PROBE_UPSTREAM, _PROBE_BEFORE)
+        for position, unit in checked:
+            expected = analytic[position] * _PROBE_UPSTREAM
+            if not agree(added[position], expected, rtol=rtol, atol=local_atol + 4 * ROUNDING):
+                return Blame(gate, position, name_of(unit), added[position], expected, True)
     return None
+
+
+# The second backward probe: an upstream grad other than 1 and input grads
+# that already hold something, so `grad = local` and `grad += local` (no
+# upstream factor) both show.
+_PROBE_UPSTREAM = 2.0
+_PROBE_BEFORE = 1.0
+
+
+def _added(gate: Gate, upstream: float, before: float) -> tuple[float, ...]:
+    """What ``gate``'s backward adds to each input's grad when its output's
+    grad is ``upstream`` and every input's grad holds ``before``; all grads
+    are restored."""
+    inputs = gate.inputs
+    out = gate.utop
+    saved = [unit.grad for unit in inputs]
+    saved_out = out.grad
+    try:
+        for unit in inputs:
+            unit.grad = before
+        out.grad = upstream
+        gate._raw_backward(gate)
+        return tuple(unit.grad - before for unit in inputs)
+    finally:
+        out.grad = saved_out
+        for unit, grad in zip(inputs, saved):
+            unit.grad = grad

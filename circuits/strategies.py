@@ -67,7 +67,7 @@ from gates import (
     Unit,
 )
 
-__all__ = ["GateSpec", "circuits", "gate_specs", "gradcheck_property", "units"]
+__all__ = ["GateEntry", "GateSpec", "circuits", "gate_specs", "gradcheck_property", "units"]
 
 KINK_MARGIN = 0.01
 """How far a ReLU-like input is kept from its kink at 0. Far beyond a
@@ -353,9 +353,13 @@ def circuits(
     ...             assert gate.u0.value >= 0.05
     >>> test_logs_take_positive_inputs()
     """
-    specs = gate_specs(*gates) if gates is not None else gate_specs()
-    if not specs:
-        raise InvalidArgument("gates is empty; pass at least one gate class")
+    if gates is None:
+        specs = gate_specs()
+    else:
+        entries = list(gates)
+        if not entries:
+            raise InvalidArgument("gates is empty; pass at least one gate class, or None")
+        specs = gate_specs(*entries)
     _check_int("min_gates", min_gates, 1, 1000)
     _check_int("max_gates", max_gates, 1, 1000)
     if min_gates > max_gates:
