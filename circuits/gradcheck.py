@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -205,8 +206,9 @@ class GradcheckResult:
         notes = [f"kink: {kink}" for kink in self.kinks]
         return "\n".join([self.summary, *table, *notes])
 
-    def __rich__(self) -> Table:
-        table = Table(title=self.summary, title_justify="left")
+    def __rich__(self) -> Group:
+        style = "bold green" if self.passed else "bold red"
+        table = Table()
         table.add_column("unit")
         for heading in ("value", "analytic", "numeric", "rel. error"):
             table.add_column(heading, justify="right")
@@ -214,10 +216,10 @@ class GradcheckResult:
         for row in self.rows:
             *cells, ok = _cells(row)
             table.add_row(*cells, Text(ok, style="green" if row.ok else "bold red"))
-        notes = [f"kink: {kink}" for kink in self.kinks]
-        if notes:
-            table.caption = "\n".join(notes)
-        return table
+        notes = [Text(f"kink: {kink}", style="yellow") for kink in self.kinks]
+        # The summary above the table, not as its title: a title wraps to the
+        # table's width, and the blame is worth a full line.
+        return Group(Text(self.summary, style=style), table, *notes)
 
 
 def _badness(row: GradcheckRow) -> float:
