@@ -24,7 +24,6 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -206,9 +205,8 @@ class GradcheckResult:
         notes = [f"kink: {kink}" for kink in self.kinks]
         return "\n".join([self.summary, *table, *notes])
 
-    def __rich__(self) -> Group:
-        style = "bold green" if self.passed else "bold red"
-        table = Table()
+    def __rich__(self) -> Table:
+        table = Table(title=self.summary, title_justify="left")
         table.add_column("unit")
         for heading in ("value", "analytic", "numeric", "rel. error"):
             table.add_column(heading, justify="right")
@@ -216,10 +214,9 @@ class GradcheckResult:
         for row in self.rows:
             *cells, ok = _cells(row)
             table.add_row(*cells, Text(ok, style="green" if row.ok else "bold red"))
-        notes = [Text(f"kink: {kink}", style="yellow") for kink in self.kinks]
-        # The summary above the table, not as its title: a title wraps to the
-        # table's width, and the blame is worth a full line.
-        return Group(Text(self.summary, style=style), table, *notes)
+        if self.kinks:
+            table.caption = "\n".join(f"kink: {kink}" for kink in self.kinks)
+        return table
 
 
 def _badness(row: GradcheckRow) -> float:
