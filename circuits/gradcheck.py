@@ -34,7 +34,16 @@ from gates.backprop import backpropagate, gates_behind
 from gates.gate import local_grads
 from gates.naming import describe_gate, name_of
 
-__all__ = ["Blame", "GradcheckResult", "GradcheckRow", "Kink", "KinkWarning", "gradcheck"]
+__all__ = [
+    "Blame",
+    "GradcheckResult",
+    "GradcheckRow",
+    "Kink",
+    "KinkWarning",
+    "agree",
+    "gradcheck",
+    "relative_error",
+]
 
 
 class KinkWarning(UserWarning):
