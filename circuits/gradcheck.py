@@ -327,8 +327,8 @@ def gradcheck(
     saved = [(unit, unit.value, unit.grad) for unit in units]
     try:
         analytic, upstream, noise = _analytic(output, order, params, units, eps)
-        numeric = [central_difference(p, output, _below(p, order), eps) for p in params]
-        replay(order)  # back at the original values, gates' state included
+        numeric = [_numeric_gradient(p, output, order, eps) for p in params]
+        _restore(saved, order)
         tolerance = atol + noise
         rows = [
             GradcheckRow(
@@ -350,9 +350,7 @@ def gradcheck(
             suspects = [g for g in _below(worst.unit, order) if g not in kinked]
             blame = _find_blame(suspects, upstream, eps, rtol, atol)
     finally:
-        for unit, value, grad in saved:
-            unit.value = value
-            unit.grad = grad
+        _restore(saved, order)
     for kink in kinks:
         warnings.warn(
             f"{kink}. Central differences through it mix two slopes, so its gradients "
@@ -370,6 +368,30 @@ def gradcheck(
         atol=atol,
         noise=noise,
     )
+
+
+def _restore(saved: Sequence[tuple[Unit, float, float]], order: Sequence[Gate]) -> None:
+    """Every value and grad as found; the gates replayed there, so state they
+    keep besides their output (a cache) is back too."""
+    for unit, value, _ in saved:
+        unit.value = value
+    replay(order)
+    for unit, value, grad in saved:
+        unit.value = value  # bit for bit, whatever the replay computed
+        unit.grad = grad
+
+
+def _numeric_gradient(param: Unit, output: Unit, order: Sequence[Gate], eps: float) -> float:
+    try:
+        return central_difference(param, output, _below(param, order), eps)
+    except (ArithmeticError, ValueError) as exc:
+        # A user's gate that raises outside its domain (math.sqrt of a
+        # negative): say which nudge took it there.
+        raise ValueError(
+            f"gradcheck: nudging {name_of(param)} = {param.value!r} by eps={eps:g} made a gate "
+            f"raise {type(exc).__name__}: {exc}. Keep every gate's inputs further than eps "
+            "inside its domain, or use a smaller eps."
+        ) from exc
 
 
 def _check_settings(eps: float, rtol: float, atol: float) -> None:

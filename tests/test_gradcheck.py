@@ -238,6 +238,27 @@ def test_a_kink_further_than_eps_away_is_not_reported() -> None:
     assert result and result.kinks == ()
 
 
+class StrictSqrtGate(Gate):
+    """Raises below 0, as math.sqrt does."""
+
+    def forward(self, u0: Unit) -> Unit:
+        self.u0 = u0
+        self.utop = Unit(math.sqrt(u0.value))
+        return self.utop
+
+    def backward(self) -> None:
+        self.u0.grad += 0.5 / self.utop.value * self.utop.grad
+
+
+def test_a_gate_raising_at_a_nudge_is_explained_and_nothing_is_left_changed() -> None:
+    x = Unit(0.0, label="x")
+    out = StrictSqrtGate().forward(x + 1e-9)
+    before = [(u.value, u.grad) for u in (x, out)]
+    with pytest.raises(ValueError, match=r"nudging x = 0\.0 by eps=1e-06 made a gate raise"):
+        gradcheck(out)
+    assert [(u.value, u.grad) for u in (x, out)] == before
+
+
 def test_non_finite_gradients_fail() -> None:
     x = Unit(1000.0, label="x")
     result = gradcheck(x.exp())
