@@ -570,7 +570,7 @@ def _find_blame(
             numeric = gate_difference(gate, unit, eps)
             if not agree(analytic[position], numeric, rtol=rtol, atol=local_atol + noise):
                 return Blame(gate, position, name_of(unit), analytic[position], numeric)
-        added = _added(gate, _PROBE_UPSTREAM, _PROBE_BEFORE)
+        added = local_grads(gate, upstream=_PROBE_UPSTREAM, before=_PROBE_BEFORE)
         for position, unit in checked:
             expected = analytic[position] * _PROBE_UPSTREAM
             if not agree(added[position], expected, rtol=rtol, atol=local_atol + 4 * ROUNDING):
@@ -583,23 +583,3 @@ def _find_blame(
 # upstream factor) both show.
 _PROBE_UPSTREAM = 2.0
 _PROBE_BEFORE = 1.0
-
-
-def _added(gate: Gate, upstream: float, before: float) -> tuple[float, ...]:
-    """What ``gate``'s backward adds to each input's grad when its output's
-    grad is ``upstream`` and every input's grad holds ``before``; all grads
-    are restored."""
-    inputs = gate.inputs
-    out = gate.utop
-    saved = [unit.grad for unit in inputs]
-    saved_out = out.grad
-    try:
-        for unit in inputs:
-            unit.grad = before
-        out.grad = upstream
-        gate._raw_backward(gate)
-        return tuple(unit.grad - before for unit in inputs)
-    finally:
-        out.grad = saved_out
-        for unit, grad in zip(inputs, saved):
-            unit.grad = grad

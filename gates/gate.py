@@ -330,19 +330,27 @@ def recompute(gate: Gate) -> float:
     return previous
 
 
-def local_grads(gate: Gate) -> tuple[float, ...]:
+def local_grads(gate: Gate, *, upstream: float = 1.0, before: float = 0.0) -> tuple[float, ...]:
     """``d utop / d input`` for each input, from the gate's own ``backward``.
 
-    The gate's backward is run once with an upstream grad of 1 and every input
-    grad at 0; all grads are then put back as they were. An input that occurs
-    twice (``p * p``) gets its total derivative at each position; an input that
+    The gate's backward is run once with its output's grad set to
+    ``upstream`` and every input's grad set to ``before``; what it added to
+    each input is returned, and all grads are then put back as they were. With
+    the defaults that is the local derivative. An input that occurs twice
+    (``p * p``) gets its total derivative at each position; an input that
     requires no grad reads 0.
+
+    Other ``upstream`` and ``before`` values probe how a backward is written:
+    one that forgets the upstream factor, or assigns with ``=`` instead of
+    adding with ``+=``, gives the right local derivative only at the defaults.
 
     >>> from gates import MultGate, Unit
     >>> g = MultGate()
     >>> _ = g.forward(Unit(2.0), Unit(3.0))
     >>> local_grads(g)
     (3.0, 2.0)
+    >>> local_grads(g, upstream=2.0, before=1.0)
+    (6.0, 4.0)
     """
     inputs = gate.inputs
     out = gate.utop
@@ -350,10 +358,10 @@ def local_grads(gate: Gate) -> tuple[float, ...]:
     saved_out = out.grad
     try:
         for unit in inputs:
-            unit.grad = 0.0
-        out.grad = 1.0
+            unit.grad = before
+        out.grad = upstream
         gate._raw_backward(gate)
-        return tuple(unit.grad for unit in inputs)
+        return tuple(unit.grad - before for unit in inputs)
     finally:
         out.grad = saved_out
         for unit, grad in zip(inputs, saved_inputs):
