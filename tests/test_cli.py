@@ -14,50 +14,12 @@ from pathlib import Path
 
 import pytest
 
+# The guide's neuron as a learner ports it, with only its imports changed.
+from guide_neuron import FORWARD_AND_BACKWARD as GUIDE
+
 from circuits.cli import main
 from circuits.examples import EXAMPLES
 from gates import Unit
-
-# The guide's neuron as a learner ports it, with only its imports changed.
-GUIDE = textwrap.dedent(
-    """
-    from gates import Unit, MultGate, AddGate, SigmoidGate
-
-    # create input units
-    a = Unit(1.0, 0.0)
-    b = Unit(2.0, 0.0)
-    c = Unit(-3.0, 0.0)
-    x = Unit(-1.0, 0.0)
-    y = Unit(3.0, 0.0)
-
-    # create the gates
-    mulg0 = MultGate()
-    mulg1 = MultGate()
-    addg0 = AddGate()
-    addg1 = AddGate()
-    sg0 = SigmoidGate()
-
-    # do the forward pass
-    def forwardNeuron():
-        ax = mulg0.forward(a, x)  # a*x = -1
-        by = mulg1.forward(b, y)  # b*y = 6
-        axpby = addg0.forward(ax, by)  # a*x + b*y = 5
-        axpbypc = addg1.forward(axpby, c)  # a*x + b*y + c = 2
-        s = sg0.forward(axpbypc)  # sig(a*x + b*y + c) = 0.8808
-        return s
-
-    s = forwardNeuron()
-    print('circuit output: ' + str(s.value))
-
-    s.grad = 1.0
-    sg0.backward()  # writes gradient into axpbypc
-    addg1.backward()  # writes gradients into axpby and c
-    addg0.backward()  # writes gradients into ax and by
-    mulg1.backward()  # writes gradients into b and y
-    mulg0.backward()  # writes gradients into a and x
-    print([a.grad, b.grad, c.grad, x.grad, y.grad])
-    """
-)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import io
 import math
 
 import pytest
+from guide_neuron import FORWARD_AND_BACKWARD as GUIDE  # the learner's script
 from rich.console import Console
 
 from circuits import Circuit
@@ -19,36 +20,6 @@ from gates.observe import active_observers
 
 S = 1.0 / (1.0 + math.exp(-2.0))
 DS = S * (1.0 - S)
-
-GUIDE = """
-from gates import Unit, MultGate, AddGate, SigmoidGate
-a = Unit(1.0, 0.0)
-b = Unit(2.0, 0.0)
-c = Unit(-3.0, 0.0)
-x = Unit(-1.0, 0.0)
-y = Unit(3.0, 0.0)
-mulg0 = MultGate()
-mulg1 = MultGate()
-addg0 = AddGate()
-addg1 = AddGate()
-sg0 = SigmoidGate()
-
-def forwardNeuron():
-    ax = mulg0.forward(a, x)
-    by = mulg1.forward(b, y)
-    axpby = addg0.forward(ax, by)
-    axpbypc = addg1.forward(axpby, c)
-    s = sg0.forward(axpbypc)
-    return s
-
-s = forwardNeuron()
-s.grad = 1.0
-sg0.backward()
-addg1.backward()
-addg0.backward()
-mulg1.backward()
-mulg0.backward()
-"""
 
 
 def fixed_console(width: int = 80) -> Console:
