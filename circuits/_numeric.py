@@ -83,20 +83,11 @@ def gate_difference(gate: Gate, unit: Unit, eps: float) -> float:
     """
     out = gate.utop
     saved = out.value
-    x = unit.value
-    up, down = x + eps, x - eps
     try:
-        unit.value = up
-        recompute(gate)
-        f_up = out.value
-        unit.value = down
-        recompute(gate)
-        f_down = out.value
+        return central_difference(unit, out, [gate], eps)
     finally:
-        unit.value = x
-        recompute(gate)
+        recompute(gate)  # the gate's private state (a cache) back at x as well
         out.value = saved
-    return (f_up - f_down) / (up - down)
 
 
 @dataclass(frozen=True)
