@@ -348,14 +348,18 @@ def _demo(args: argparse.Namespace) -> int:
 # -- the parser ------------------------------------------------------------------
 
 
-def _positive(text: str) -> int:
+def _whole_number(text: str, *, minimum: int) -> int:
     try:
         number = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if number <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {number}")
+    if number < minimum:
+        raise argparse.ArgumentTypeError(f"expected {minimum} or more, got {number}")
     return number
+
+
+def _positive(text: str) -> int:
+    return _whole_number(text, minimum=1)
 
 
 def _positive_float(text: str) -> float:
@@ -369,13 +373,7 @@ def _positive_float(text: str) -> float:
 
 
 def _count(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected 0 or more, got {number}")
-    return number
+    return _whole_number(text, minimum=0)
 
 
 def _add_script(parser: argparse.ArgumentParser) -> None:
