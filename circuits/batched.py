@@ -11,6 +11,12 @@ scalar circuit once per sample and adding up the grads would give.
 Each built-in gate supplies its vectorised maths as a *twin*
 (``gates.twin.Twin``) next to its scalar code; the program is compiled from
 those twins into straight-line NumPy code, one array operation per gate.
+Neurons written as sums of products over the same inputs
+(``s = b; s = s + w * x``, then maybe an activation) are found first
+(:mod:`circuits._fusion`) and each such layer runs as matrix products, as
+you would write it by hand: ``Z = X @ W.T + b`` forward, and ``G.T @ X``,
+``G.sum(0)`` and ``G @ W`` backward. The numbers are the same up to rounding
+(the sums are added in another order).
 
 Needs NumPy: ``pip install 'backprop-circuits[batch]'``.
 
@@ -28,6 +34,8 @@ Example:
     [2.5, 0.0, 6.5]
     >>> result.grads[w], result.grads[b]        # summed over the three samples
     (4.0, 2.0)
+    >>> print(batch.source.splitlines()[5])     # w * x + b is a one-neuron layer
+        Z0 = X0 @ W0.T + params[1:2]
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from circuits._fusion import Layer, find_layers
 from circuits._twins import numpy_functions, template, twin_of
 from gates import CircuitError, Gate, Unit
 from gates.naming import describe_gate, name_of
@@ -86,9 +95,15 @@ class BatchedCircuit:
     Made by :meth:`Circuit.batched`; call :meth:`run` as often as you like.
     Unfed inputs and gate parameters are read when ``run`` is called, so a
     training loop updates ``p.value`` and runs again.
+
+    Neurons written as sums of products over shared inputs (see
+    :mod:`circuits._fusion`) run as one matrix product per layer, unless
+    ``fuse=False``: ``layers`` lists those found. A run that feeds one of their
+    weights or biases (an array per sample) runs the plain one-op-per-gate
+    program instead, which gives the same numbers.
     """
 
-    def __init__(self, circuit: Circuit, output: Unit | None = None) -> None:
+    def __init__(self, circuit: Circuit, output: Unit | None = None, *, fuse: bool = True) -> None:
         np = _numpy()
         self._np = np
         if output is None:
@@ -119,7 +134,12 @@ class BatchedCircuit:
         # Any input of the circuit may be fed (one feed dict serves several
         # outputs); those this output does not read are checked and ignored.
         self._feedable = set(circuit.inputs)
-        self.source, self._program = self._compile()
+        self.layers: list[Layer] = find_layers(self.gates, output) if fuse else []
+        self._program = _compile(np, self.gates, output, self.layers)
+        self._plain: _Program | None = None if self.layers else self._program
+        # Layers read their weights and biases as one scalar each per run.
+        self._layer_leaves = {u for layer in self.layers for u in _layer_params(layer)}
+        self.source = self._program.source
 
     # -- running ---------------------------------------------------------------
 
@@ -132,7 +152,6 @@ class BatchedCircuit:
                 current scalar value for every sample.
         """
         np = self._np
-        values: list[Any] = []
         size = None
         fed = dict(feeds)
         for unit in fed:
@@ -154,66 +173,238 @@ class BatchedCircuit:
                 )
             size = len(array)
             arrays[unit] = array
-        for unit in self.inputs:
-            values.append(arrays.get(unit, unit.value))
+        program = self._program
+        if not self._layer_leaves.isdisjoint(arrays):
+            program = self._unfused()  # a weight that differs per sample makes no matrix
+        values = [arrays.get(u, u.value) for u in program.inputs]
+        params = np.array([u.value for u in program.params], dtype=float)
         seed = np.ones(1 if size is None else size)
         with np.errstate(all="ignore"):  # IEEE results (inf, nan), as the gates give
-            outputs, grads = self._program(values, seed)
-        summed = {unit: float(np.sum(g)) for unit, g in zip(self._takers, grads)}
+            outputs, grads, param_grads = program.function(values, params, seed)
+        summed = dict.fromkeys(self._takers, 0.0)
+        for unit, g in zip(program.summed, grads):
+            summed[unit] = float(np.sum(g))
+        if program.param_grads:
+            flat = param_grads.tolist()
+            for index, unit in program.param_grads:
+                summed[unit] += flat[index]
         return BatchResult(outputs=np.broadcast_to(outputs, seed.shape).copy(), grads=summed)
 
-    # -- code generation -------------------------------------------------------
+    def _unfused(self) -> _Program:
+        if self._plain is None:
+            self._plain = _compile(self._np, self.gates, self.output, [])
+        return self._plain
 
-    def _compile(self) -> tuple[str, Any]:
-        names: dict[Unit, str] = {unit: f"x{i}" for i, unit in enumerate(self.inputs)}
-        gate_names: dict[Gate, str] = {}
-        namespace: dict[str, Any] = dict(numpy_functions(self._np))
-        lines = [f"{', '.join(names.values())}, = values"]
 
-        def symbols_of(gate: Gate) -> dict[str, str]:
-            twin = twin_of(gate)
-            assert twin is not None
+@dataclass
+class _Program:
+    """Generated code and what to pass it: ``function(values, params, seed)``.
+
+    It returns the output, the per-sample grads of ``summed`` (to be summed
+    over the batch), and the grads of ``params`` already summed over it.
+    """
+
+    source: str
+    function: Any
+    inputs: list[Unit]  # whose values (array or scalar) are passed as `values`
+    summed: list[Unit]
+    params: list[Unit]  # the layers' weights and biases, read into one vector
+    param_grads: list[tuple[int, Unit]]  # (position in params, unit) of those taking grads
+
+
+def _layer_params(layer: Layer) -> list[Unit]:
+    """The layer's weights row by row, then its biases: its slice of the params vector."""
+    units = [w for row in layer.weights for w in row]
+    if layer.biases is not None:
+        units.extend(layer.biases)
+    return units
+
+
+def _compile(np: Any, gates: list[Gate], output: Unit, layers: list[Layer]) -> _Program:
+    """Straight-line NumPy code for ``gates``, with each of ``layers`` as matrix products."""
+    absorbed = {gate for layer in layers for gate in layer.gates}
+    made_at = {gate.utop: index for index, gate in enumerate(gates)}
+    runs_after: dict[int, list[int]] = {}
+    for number, layer in enumerate(layers):
+        runs_after.setdefault(layer.position, []).append(number)
+    steps: list[Gate | int] = list(runs_after.get(-1, []))  # a gate, or a layer's number
+    for index, gate in enumerate(gates):
+        if gate not in absorbed:
+            steps.append(gate)
+        steps.extend(runs_after.get(index, []))
+
+    # A layer whose inputs are an earlier layer's outputs, in order, reads its matrix.
+    reads_matrix: dict[int, int] = {}
+    for number, layer in enumerate(layers):
+        for earlier in range(number):
+            if layers[earlier].outputs == layer.inputs:
+                reads_matrix[number] = earlier
+    # Layer outputs that other code reads one by one get a name (a column view).
+    wanted = {output}
+    for gate in gates:
+        if gate not in absorbed:
+            wanted.update(gate.inputs)
+    for number, layer in enumerate(layers):
+        if number not in reads_matrix:
+            wanted.update(layer.inputs)
+
+    names: dict[Unit, str] = {}
+    inputs: list[Unit] = []
+    for step in steps:
+        units = step.inputs if isinstance(step, Gate) else layers[step].inputs
+        for unit in units:
+            if unit not in made_at and unit not in names:
+                names[unit] = f"x{len(inputs)}"
+                inputs.append(unit)
+    params: list[Unit] = []
+    offsets = []
+    for layer in layers:
+        offsets.append(len(params))
+        params.extend(_layer_params(layer))
+
+    gate_names: dict[Gate, str] = {}
+    namespace: dict[str, Any] = dict(numpy_functions(np))
+    namespace["columns"] = _columns(np)
+    namespace["concatenate"] = np.concatenate
+    namespace["zeros"] = np.zeros
+    lines = [f"{', '.join(names.values())}, = values"] if inputs else []
+    if layers:
+        lines.append("n = len(seed)")
+
+    def symbols_of(gate: Gate, **given: str) -> dict[str, str]:
+        """What the twin's names stand for: ``given``, else the units' names."""
+        twin = twin_of(gate)
+        assert twin is not None
+        if given:  # a layer's activation, applied to whole matrices
+            symbols = dict(given)
+        else:
             symbols = {f"u{i}": names[u] for i, u in enumerate(gate.inputs)}
             symbols["y"] = names[gate.utop]
-            for param in twin.params:
-                gate_name = gate_names.setdefault(gate, f"k{len(gate_names)}")
-                namespace[gate_name] = gate
-                symbols[param] = f"{gate_name}.{param}"
-            return symbols
+        for param in twin.params:
+            gate_name = gate_names.setdefault(gate, f"k{len(gate_names)}")
+            namespace[gate_name] = gate
+            symbols[param] = f"{gate_name}.{param}"
+        return symbols
 
-        # forward: one array operation per gate
-        for index, gate in enumerate(self.gates):
-            twin = twin_of(gate)
+    def code(gate: Gate, expr: str, **given: str) -> str:
+        symbols = symbols_of(gate, **given)
+        return template(expr, tuple(symbols)).format(**symbols)
+
+    # forward: one array operation per gate, a few matrix operations per layer
+    matrix: dict[int, str] = {}  # layer -> the name of its outputs' matrix
+    for step in steps:
+        if isinstance(step, Gate):
+            twin = twin_of(step)
             assert twin is not None
-            names[gate.utop] = f"v{index}"
-            symbols = symbols_of(gate)
-            lines.append(f"v{index} = {template(twin.value, tuple(symbols)).format(**symbols)}")
-        # backward: grads g<name>, each first assigned and then added to
-        grad_of: dict[Unit, str] = {self.output: "g_" + names[self.output]}
-        lines.append(f"{grad_of[self.output]} = seed")
-        for gate in reversed(self.gates):
-            out = gate.utop
+            names[step.utop] = f"v{made_at[step.utop]}"
+            lines.append(f"{names[step.utop]} = {code(step, twin.value)}")
+            continue
+        layer, k, m = layers[step], len(layers[step].weights), len(layers[step].inputs)
+        if step in reads_matrix:
+            x = matrix[reads_matrix[step]]
+        else:
+            x = f"X{step}"
+            lines.append(f"{x} = columns(n, {', '.join(names[u] for u in layer.inputs)})")
+        start = offsets[step]
+        lines.append(f"W{step} = params[{start}:{start + k * m}].reshape({k}, {m})")
+        bias = "" if layer.biases is None else f" + params[{start + k * m}:{start + k * m + k}]"
+        lines.append(f"Z{step} = {x} @ W{step}.T{bias}")
+        matrix[step] = f"Z{step}"
+        if layer.activations is not None:
+            first = layer.activations[0]
+            twin = twin_of(first)
+            assert twin is not None
+            lines.append(f"A{step} = {code(first, twin.value, u0=f'Z{step}')}")
+            matrix[step] = f"A{step}"
+        for j, unit in enumerate(layer.outputs):
+            if unit in wanted:
+                names[unit] = f"v{made_at[unit]}"
+                lines.append(f"{names[unit]} = {matrix[step]}[:, {j}]")
+
+    # backward: grads g<name>, each first assigned and then added to; a layer's
+    # grads G (its outputs), dW, dB (summed over the batch) and dX (its inputs)
+    grad_of: dict[Unit, str] = {output: "g_" + names[output]}
+    lines.append(f"{grad_of[output]} = seed")
+
+    def add_grad(unit: Unit, term: str) -> None:
+        if unit in grad_of:
+            lines.append(f"{grad_of[unit]} = {grad_of[unit]} + {term}")
+        else:
+            grad_of[unit] = "g_" + names[unit]
+            lines.append(f"{grad_of[unit]} = {term}")
+
+    matrix_grad: dict[int, str] = {}  # layer -> grads of its outputs' matrix, from later layers
+    layer_grads = [f"zeros({len(_layer_params(layer))})" for layer in layers]
+    for step in reversed(steps):
+        if isinstance(step, Gate):
+            out = step.utop
             if not out.requires_grad or out not in grad_of:
                 continue  # takes no gradient, or none reached it
-            twin = twin_of(gate)
+            twin = twin_of(step)
             assert twin is not None
-            symbols = symbols_of(gate)
-            for unit, local in zip(gate.inputs, twin.local):
-                if not unit.requires_grad:
-                    continue
-                code = template(local, tuple(symbols)).format(**symbols)
-                term = f"({code}) * {grad_of[out]}"
-                if unit in grad_of:
-                    lines.append(f"{grad_of[unit]} = {grad_of[unit]} + {term}")
+            for unit, local in zip(step.inputs, twin.local):
+                if unit.requires_grad:
+                    add_grad(unit, f"({code(step, local)}) * {grad_of[out]}")
+            continue
+        layer = layers[step]
+        parts = [matrix_grad[step]] if step in matrix_grad else []
+        by_unit = [grad_of.get(unit) for unit in layer.outputs]  # from gates reading columns
+        if any(g is not None for g in by_unit):
+            parts.append(f"columns(n, {', '.join(g or '0.0' for g in by_unit)})")
+        if not parts:
+            continue  # takes no gradient, or none reached it
+        g = f"G{step}"
+        lines.append(f"{g} = {' + '.join(parts)}")
+        if layer.activations is not None:
+            first = layer.activations[0]
+            twin = twin_of(first)
+            assert twin is not None
+            local = code(first, twin.local[0], u0=f"Z{step}", y=f"A{step}")
+            lines.append(f"GZ{step} = ({local}) * {g}")
+            g = f"GZ{step}"
+        x = matrix[reads_matrix[step]] if step in reads_matrix else f"X{step}"
+        lines.append(f"dW{step} = {g}.T @ {x}")
+        layer_grads[step] = f"dW{step}.ravel()"
+        if layer.biases is not None:
+            lines.append(f"dB{step} = {g}.sum(0)")
+            layer_grads[step] += f", dB{step}"
+        if any(unit.requires_grad for unit in layer.inputs):
+            lines.append(f"dX{step} = {g} @ W{step}")
+            if step in reads_matrix:
+                earlier = reads_matrix[step]
+                if earlier in matrix_grad:
+                    lines.append(f"GA{earlier} = {matrix_grad[earlier]} + dX{step}")
+                    matrix_grad[earlier] = f"GA{earlier}"
                 else:
-                    grad_of[unit] = "g_" + names[unit]
-                    lines.append(f"{grad_of[unit]} = {term}")
-        taker_grads = [grad_of.get(unit, "0.0") for unit in self._takers]
-        lines.append(f"return {names[self.output]}, ({', '.join(taker_grads)},)")
-        params = "".join(f", {n}={n}" for n in gate_names.values())
-        source = f"def _batched(values, seed{params}):\n" + "\n".join(f"    {x}" for x in lines)
-        exec(compile(source, f"<batched {len(self.gates)} gates>", "exec"), namespace)
-        return source, namespace["_batched"]
+                    matrix_grad[earlier] = f"dX{step}"
+            else:
+                for j, unit in enumerate(layer.inputs):
+                    if unit.requires_grad:
+                        add_grad(unit, f"dX{step}[:, {j}]")
+    summed = [u for u in inputs if u.requires_grad and u in grad_of]
+    returned = f"({''.join(grad_of[u] + ', ' for u in summed)})"
+    if layers:
+        lines.append(
+            f"return {names[output]}, {returned}, concatenate(({', '.join(layer_grads)},))"
+        )
+    else:
+        lines.append(f"return {names[output]}, {returned}, None")
+    extra = "".join(f", {n}={n}" for n in gate_names.values())
+    source = f"def _batched(values, params, seed{extra}):\n" + "\n".join(f"    {x}" for x in lines)
+    exec(compile(source, f"<batched {len(gates)} gates>", "exec"), namespace)
+    takers = [(i, u) for i, u in enumerate(params) if u.requires_grad]
+    return _Program(source, namespace["_batched"], inputs, summed, params, takers)
+
+
+def _columns(np: Any) -> Any:
+    def columns(n: int, *cols: Any) -> Any:
+        """A batch x len(cols) matrix of the columns (arrays or scalars, broadcast)."""
+        out = np.empty((n, len(cols)))
+        for j, col in enumerate(cols):
+            out[:, j] = col
+        return out
+
+    return columns
 
 
 def batched(circuit: Circuit, output: Unit | None = None) -> BatchedCircuit:
