@@ -44,7 +44,12 @@ from dataclasses import dataclass, field
 from circuits._twins import twin_of
 from gates import AddGate, Gate, MultGate, Unit
 
-__all__ = ["Layer", "find_layers"]
+__all__ = ["MIN_PRODUCTS", "Layer", "find_layers"]
+
+MIN_PRODUCTS = 2
+"""Smaller layers are left to the gates. A lone ``w * x + b`` costs about as
+many NumPy calls either way, and a chain of them (``x = x * w + b``, repeated)
+would become a chain of 1 x 1 matrix products, slower than the gates."""
 
 
 @dataclass(frozen=True)
@@ -102,20 +107,23 @@ def find_layers(gates: Sequence[Gate], output: Unit) -> list[Layer]:
     # Grow a neuron down from each addition, the last first. An addition that
     # tops no neuron (such as `score + (-y)`) leaves its operands to be tried.
     neurons: list[_Neuron] = []
-    claimed: set[int] = set()
+    settled: set[int] = set()  # in a neuron, or known to top none
     for top in reversed(range(len(gates))):
-        if top not in claimed and graph.made_by(gates[top].utop, AddGate) is not None:
-            neuron = _grow(graph, top)
-            if neuron is not None:
-                neurons.append(neuron)
-                claimed.update(neuron.gates)
+        if top not in settled and graph.made_by(gates[top].utop, AddGate) is not None:
+            grown = _grow(graph, top)
+            if isinstance(grown, _Neuron):
+                neurons.append(grown)
+                settled.update(grown.gates)
+            else:
+                settled.update(grown)
     neurons.reverse()
     _assign_roles(graph, neurons)
     groups: dict[tuple[Unit, ...], list[_Neuron]] = defaultdict(list)
     for neuron in neurons:
         groups[tuple(x for _, x in neuron.products)].append(neuron)
     found = (_layer(graph, inputs, members) for inputs, members in groups.items())
-    return sorted((layer for layer in found if layer is not None), key=lambda la: la.position)
+    worth = (layer for layer in found if layer is not None and layer.size >= MIN_PRODUCTS)
+    return sorted(worth, key=lambda layer: layer.position)
 
 
 @dataclass
@@ -158,11 +166,26 @@ class _Graph:
         return unit not in self.made_at
 
 
-def _grow(graph: _Graph, top: int) -> _Neuron | None:
-    """The neuron summed by ``gates[top]``, or None if that is no sum of products."""
+def _grow(graph: _Graph, top: int) -> _Neuron | set[int]:
+    """The neuron summed by ``gates[top]``; if that is no sum of products, the
+    additions under it (``top`` included) that cannot top a neuron either.
+
+    Returning those keeps a long sum that is no neuron (a loss added up over
+    many points) from being walked again from each of its additions.
+    """
     terms: list[tuple[Unit, Unit]] = []
     bias = None
+    bias_reader = top
     absorbed = [top]
+    above: dict[int, int] = {}  # addition -> the addition that reads it
+
+    def path(index: int) -> list[int]:
+        """From ``index`` up to ``top``: the additions whose sums include it."""
+        out = [index]
+        while out[-1] in above:
+            out.append(above[out[-1]])
+        return out
+
     # (unit, the gate that reads it); popped left operand first, so terms keep their order
     stack = [(unit, top) for unit in reversed(graph.gates[top].inputs)]
     while stack:
@@ -171,22 +194,24 @@ def _grow(graph: _Graph, top: int) -> _Neuron | None:
             add = graph.made_by(unit, AddGate)
             if add is not None:
                 absorbed.append(add)
+                above[add] = reader
                 stack.extend((u, add) for u in reversed(graph.gates[add].inputs))
                 continue
             mult = graph.made_by(unit, MultGate)
             if mult is not None:
                 p, q = graph.gates[mult].inputs
-                if not (graph.is_leaf(p) or graph.is_leaf(q)):
-                    return None  # no operand can be a weight
-                terms.append((p, q))
-                absorbed.append(mult)
-                continue
+                if graph.is_leaf(p) or graph.is_leaf(q):  # one of them can be a weight
+                    terms.append((p, q))
+                    absorbed.append(mult)
+                    continue
         if bias is None and graph.is_leaf(unit):
-            bias = unit
+            bias, bias_reader = unit, reader
             continue
-        return None  # a second bias, or a term that is not a product
+        if graph.is_leaf(unit):  # a second bias: no sum holding both is a neuron
+            return set(path(bias_reader)) & set(path(reader))
+        return set(path(reader))  # a term that is no product of a weight: nor is any sum of it
     if not terms:
-        return None
+        return {top}
     return _Neuron(terms=terms, bias=bias, gates=absorbed)
 
 

@@ -34,8 +34,6 @@ Example:
     [2.5, 0.0, 6.5]
     >>> result.grads[w], result.grads[b]        # summed over the three samples
     (4.0, 2.0)
-    >>> print(batch.source.splitlines()[5])     # w * x + b is a one-neuron layer
-        Z0 = X0 @ W0.T + params[1:2]
 """
 
 from __future__ import annotations

@@ -202,7 +202,9 @@ def test_mlps_of_any_shape_match_per_sample_scalar_backward(
         x.value = value  # inputs that are not fed keep this value for every sample
     fed = [*xs, y] if feed_inputs else [y]
     batch = c.batched()
-    if bias or max(sizes[:-1]) > 1:  # else every neuron is a single product: no sum
+    needed = [*sizes[:-1], 1]  # the loss reads the first output only
+    if any(a * b > 1 and (bias or a > 1) for a, b in itertools.pairwise(needed)):
+        # (a lone product is no sum; a layer of one product is left to the gates)
         assert batch.layers
     assert_matches_scalar(batch, c, fed, rows_for(3, len(fed), seed + 1))
 
@@ -387,3 +389,39 @@ def test_products_of_two_computed_units_are_not_neurons() -> None:
 
     c, _ = build(body)
     assert find_layers(c.gates, c.output) == []
+
+
+def test_a_long_sum_that_is_no_neuron_is_walked_a_few_times_not_once_per_addition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from circuits import _fusion
+
+    looks = 0
+    made_by = _fusion._Graph.made_by
+
+    def counted(self: _fusion._Graph, unit: Unit, kind: type) -> int | None:
+        nonlocal looks
+        looks += 1
+        return made_by(self, unit, kind)
+
+    monkeypatch.setattr(_fusion._Graph, "made_by", counted)
+    xs = leaves(2000)
+    with Circuit() as c:
+        total = xs[0] + xs[1]  # a sum of leaves: every addition has two "biases"
+        for x in xs[2:]:
+            h = x.tanh()
+            total = total + h * h  # and products of no weight
+    assert find_layers(c.gates, c.output) == []
+    assert looks < 10 * len(c)
+
+
+def test_a_chain_of_single_products_stays_gates() -> None:
+    w, b = Unit(1.01), Unit(0.1)
+    x = Unit(0.5, requires_grad=False)
+    with Circuit() as c:
+        h = x
+        for _ in range(50):
+            h = h * w + b  # each a neuron of one product: 1 x 1 matrices would cost more
+    batch = c.batched()
+    assert batch.layers == [] and " @ " not in batch.source
+    assert_matches_scalar(batch, c, [x], rows_for(3, 1))
