@@ -94,11 +94,34 @@ class BatchedCircuit:
     Unfed inputs and gate parameters are read when ``run`` is called, so a
     training loop updates ``p.value`` and runs again.
 
-    Neurons written as sums of products over shared inputs (see
-    :mod:`circuits._fusion`) run as one matrix product per layer, unless
-    ``fuse=False``: ``layers`` lists those found. A run that feeds one of their
-    weights or biases (an array per sample) runs the plain one-op-per-gate
-    program instead, which gives the same numbers.
+    Neurons written as sums of products over shared inputs run as one
+    matrix product per layer, unless ``fuse=False``. A run that feeds one of
+    their weights or biases (an array per sample) runs the plain
+    one-op-per-gate program instead, which gives the same numbers.
+
+    Attributes:
+        layers: the layers that run as matrix products (``Layer``: their
+            inputs, weights, biases and activation), in running order.
+        source: the generated code, to read.
+        inputs: the units the program reads and no gate of it makes.
+
+    Example:
+        >>> from gates import Unit
+        >>> from circuits import Circuit
+        >>> xs = [Unit(0.0, requires_grad=False) for _ in range(3)]
+        >>> ws = [[Unit(0.1 * (i - j)) for j in range(3)] for i in range(4)]
+        >>> with Circuit() as c:
+        ...     h = [(w[0] * xs[0] + w[1] * xs[1] + w[2] * xs[2]).tanh() for w in ws]
+        ...     out = h[0] + h[1] * h[2] - h[3]
+        >>> batch = c.batched()
+        >>> [(len(layer.weights), len(layer.inputs), layer.activation) for layer in batch.layers]
+        [(4, 3, 'tanh')]
+        >>> for line in batch.source.splitlines()[3:7]:
+        ...     print(line)
+            X0 = columns(n, x0, x1, x2)
+            W0 = params[0:12].reshape(4, 3)
+            Z0 = X0 @ W0.T
+            A0 = tanh(Z0)
     """
 
     def __init__(self, circuit: Circuit, output: Unit | None = None, *, fuse: bool = True) -> None:
@@ -405,9 +428,9 @@ def _columns(np: Any) -> Any:
     return columns
 
 
-def batched(circuit: Circuit, output: Unit | None = None) -> BatchedCircuit:
+def batched(circuit: Circuit, output: Unit | None = None, *, fuse: bool = True) -> BatchedCircuit:
     """``circuit`` as a :class:`BatchedCircuit` (what ``Circuit.batched`` returns)."""
-    return BatchedCircuit(circuit, output)
+    return BatchedCircuit(circuit, output, fuse=fuse)
 
 
 def feed_columns(units: Sequence[Unit], columns: Any) -> dict[Unit, Any]:
