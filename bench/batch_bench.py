@@ -1,7 +1,9 @@
 """The batched section: one sample's MLP circuit run over a batch of 1024.
 
+Run twice: as ``Circuit.batched()`` compiles it (each layer of neurons as
+matrix products) and with ``fuse=False`` (one array operation per gate).
 Compared with NumPy written by hand twice (one array operation per scalar
-op, the same program a batched replay runs; and with matrix products, what a
+op, the program the unfused replay runs; and with matrix products, what a
 person would write) and, per sample-op, with micrograd's fresh scalar build.
 """
 
@@ -38,16 +40,22 @@ def batched_section(
 ) -> dict[str, Any]:
     import numpy as np
 
+    from circuits.batched import BatchedCircuit
+
     activation = "relu"  # micrograd, the per-op reference, has no tanh
     xs, ys = wl.mlp_data(BATCH, seed=5)
     X, Y = np.array(xs), np.array(ys)
     c, params, x0, x1, neg_y, ops = _one_sample(activation)
     batch = c.batched()
+    unfused = BatchedCircuit(c, fuse=False)
+    if len(batch.layers) != 3:
+        raise AssertionError(f"batched() found {len(batch.layers)} layers in the MLP, not 3")
     feeds = {x0: X[:, 0], x1: X[:, 1], neg_y: -Y}
     weights = wl.mlp_weights()
 
-    # gradients agree: batched replay, pure Python by hand, both NumPy versions
+    # gradients agree: batched replay (both ways), pure Python by hand, both NumPy versions
     result = batch.run(feeds)
+    plain = unfused.run(feeds)
     _, by_hand = handwritten.mlp_loss_and_grads(weights, xs, ys, activation)
     _, elementwise = handwritten.numpy_mlp_elementwise(np, weights, X[:, 0], X[:, 1], Y, activation)
     _, matrix = handwritten.numpy_mlp_matrix(np, weights, X, Y, activation)
@@ -56,7 +64,7 @@ def batched_section(
         for gs in (by_hand, elementwise, matrix)
     ]
     for p, want, e, m in zip(params, *flat):
-        for other in (want, e, m):
+        for other in (want, e, m, plain.grads[p]):
             if abs(result.grads[p] - other) > 1e-7 * max(1.0, abs(other)):
                 raise AssertionError(f"batched grads disagree: {result.grads[p]} vs {other}")
 
@@ -68,7 +76,15 @@ def batched_section(
             sample_ops,
             lambda: batch.run(feeds),
             repeats=repeats,
-            note=f"{ops} gates x {BATCH} samples",
+            note=f"{ops} gates x {BATCH} samples, {len(batch.layers)} layers as matmuls",
+        ),
+        timed(
+            "mlp batch 1024",
+            "ours unfused",
+            sample_ops,
+            lambda: unfused.run(feeds),
+            repeats=repeats,
+            note="fuse=False: one array op per gate",
         ),
         timed(
             "mlp batch 1024",
@@ -88,9 +104,10 @@ def batched_section(
         ),
     ]
     rows.extend(figs)
-    ours, per_op, matmul = (f.ns_per_op for f in figs)
+    ours, unfused_ns, per_op, matmul = (f.ns_per_op for f in figs)
     out: dict[str, Any] = {
         "batched_ns_per_sample_op": round(ours, 3),
+        "batched_unfused_vs_numpy_per_op": round(unfused_ns / per_op, 3),
         "batched_vs_numpy_per_op": round(ours / per_op, 3),
         "batched_vs_numpy_matmul": round(ours / matmul, 3),
     }
