@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from gates.errors import GateReuseError
+from gates.gate import _IN_U0_U1
 from gates.naming import describe_gate, name_of
 from gates.observe import _observers
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from gates.gate import Gate
     from gates.unit import Unit
 
-__all__ = ["backpropagate", "gates_behind", "held_grad"]
+__all__ = ["backpropagate", "gates_behind", "held_grad", "let_go"]
 
 # The grads that the backward passes now under way have set aside, innermost
 # last. Observers use held_grad() to show a unit's true running total while
@@ -48,45 +49,81 @@ def held_grad(unit: Unit) -> float:
     return total
 
 
-def gates_behind(output: Unit) -> list[Gate]:
+def gates_behind(output: Unit, relinked: list[Gate] | None = None) -> list[Gate]:
     """Every gate ``output`` depends on, each after the gates that feed it.
 
     An iterative depth-first walk (a chain of a million gates is fine) that
     reads each gate's inputs once. Raises ``GateReuseError`` if a gate on the
     way has been forwarded again since it made the unit we reached it from:
     its stored inputs are no longer that unit's inputs.
+
+    A gate made by operator sugar does not hold its output between passes
+    (see "Loose gates" in ``gates/gate.py``): the walk hands each such gate
+    its output back as ``utop``, so every gate it returns is whole. If
+    ``relinked`` is given, those gates are also appended to it, so that the
+    caller can let them go again with :func:`let_go` when it is done.
     """
     root = output._gate
     if root is None:
         return []
-    if root.utop is not output:
-        _raise_reused(output, root)
+    _check_maker(root, output, relinked)
     order: list[Gate] = []
     # gate -> False while the gates feeding it are being ordered, True once
     # it is in ``order``. A gate can sit on the stack twice (two of its
     # consumers pushed it before it was reached); the second copy is skipped.
     done: dict[Gate, bool] = {}
     stack = [root]
+    push, state_of = stack.append, done.get
     while stack:
         gate = stack[-1]
-        state = done.get(gate)
+        state = state_of(gate)
         if state is None:
             done[gate] = False
             # Pushed last-input-first so the first input's gates are ordered
-            # first, as a recursive walk would order them.
-            for unit in reversed(gate.inputs):
+            # first, as a recursive walk would order them. (Two-input gates,
+            # most of any graph, skip the ``inputs`` property.)
+            units = (gate.u1, gate.u0) if gate._inputs is _IN_U0_U1 else reversed(gate.inputs)
+            for unit in units:
                 maker = unit._gate
                 if maker is not None:
-                    if maker.utop is not unit:
-                        _raise_reused(unit, maker)
+                    made = maker.utop  # _check_maker, inlined in this hot loop
+                    if made is not unit:
+                        if made is not None:
+                            _raise_reused(unit, maker)
+                        maker.utop = unit  # a loose gate: give it its output back
+                        if relinked is not None:
+                            relinked.append(maker)
                     if maker not in done:
-                        stack.append(maker)
+                        push(maker)
         else:
             stack.pop()
             if not state:
                 done[gate] = True
                 order.append(gate)
     return order
+
+
+def _check_maker(gate: Gate, unit: Unit, relinked: list[Gate] | None) -> None:
+    """``gate`` made ``unit``: give a loose gate its output back, else check it."""
+    held: Unit | None = gate.utop  # None: a loose gate
+    if held is None:
+        gate.utop = unit
+        if relinked is not None:
+            relinked.append(gate)
+    elif held is not unit:
+        _raise_reused(unit, gate)
+
+
+def let_go(gates: list[Gate]) -> None:
+    """Make ``gates`` loose again (what :func:`gates_behind` relinked), unless observed.
+
+    While a Tracer or a recording Circuit watches, gates keep their outputs:
+    an observer may look at them after the pass.
+    """
+    if _observers:
+        return
+    for gate in gates:
+        gate.utop = None  # type: ignore[assignment]  # a loose gate's marker
 
 
 def _raise_reused(unit: Unit, gate: Gate) -> None:

@@ -30,6 +30,23 @@ one or two units gets a wrapper of that exact arity, because forwarding
 inputs as ``u0``/``u1`` keeps no separate ``inputs`` tuple (``inputs`` is then
 read from ``u0``/``u1``): every object a gate call allocates is one more for
 Python's cyclic garbage collector to walk, again and again, while a graph lives.
+
+Loose gates. A gate holds its output (``self.utop``) and the output holds its
+gate (so ``y.backward()`` finds the graph): a reference cycle, which only
+the cyclic garbage collector can free, at about thirty times the cost of
+plain reference counting (measured in bench/: that collector was most of the
+time a fresh ``a * b + c`` graph took). So a gate made by operator sugar,
+which nobody else holds, lets go of its output as soon as its forward
+returns (sugar calls ``gate._loose_forward``, which sets ``utop`` to None)
+unless an observer is watching. Whoever reaches the gate from its output
+gives it back first: ``unit.gate`` and ``gates_behind`` do, and
+``Unit.backward()`` lets go again when its pass ends. A gate you create and
+call yourself, as the guide does, always keeps its output::
+
+    >>> from gates import Unit
+    >>> y = Unit(2.0) * Unit(3.0)     # sugar: the MultGate is loose
+    >>> y.gate.utop is y              # reaching it from y gives y back
+    True
 """
 
 from __future__ import annotations
@@ -101,6 +118,7 @@ class Gate:
         label: str | None
         _name: str | None
         forward: Callable[..., Unit]
+        _loose_forward: Callable[..., Unit]
         backward: Callable[[], None]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -110,6 +128,7 @@ class Gate:
             cls._raw_forward = staticmethod(raw_forward)
             wrap = _WRAPPERS_BY_ARITY.get(_fixed_arity(raw_forward), _bookkept_forward)
             cls.forward = wrap(raw_forward)
+            cls._loose_forward = wrap(raw_forward, loose=True)  # for operator sugar
         if "backward" in cls.__dict__:
             raw_backward = cls.__dict__["backward"]
             cls._raw_backward = staticmethod(raw_backward)
@@ -178,7 +197,7 @@ def _bad_output(gate: Gate, out: object) -> TypeError:
     )
 
 
-def _bookkept_forward(raw: ForwardFn) -> ForwardFn:
+def _bookkept_forward(raw: ForwardFn, loose: bool = False) -> ForwardFn:
     """The bookkeeping around a forward that takes any number of units."""
 
     @functools.wraps(raw)
@@ -204,6 +223,8 @@ def _bookkept_forward(raw: ForwardFn) -> ForwardFn:
             out.requires_grad = False
         if _observers:
             tell_forward(self, units, out)
+        elif loose:
+            self.utop = None  # type: ignore[assignment]  # see "Loose gates" above
         return out
 
     return forward
@@ -213,7 +234,7 @@ def _bookkept_forward(raw: ForwardFn) -> ForwardFn:
 # at that arity (see the module docstring for why).
 
 
-def _bookkept_forward_1(raw: ForwardFn) -> ForwardFn:
+def _bookkept_forward_1(raw: ForwardFn, loose: bool = False) -> ForwardFn:
     @functools.wraps(raw)
     def forward(self: Gate, u0: Unit) -> Unit:
         if self._raw_forward is not raw:
@@ -235,12 +256,14 @@ def _bookkept_forward_1(raw: ForwardFn) -> ForwardFn:
             out.requires_grad = False
         if _observers:
             tell_forward(self, (u0,), out)
+        elif loose:
+            self.utop = None  # type: ignore[assignment]  # see "Loose gates" above
         return out
 
     return forward
 
 
-def _bookkept_forward_2(raw: ForwardFn) -> ForwardFn:
+def _bookkept_forward_2(raw: ForwardFn, loose: bool = False) -> ForwardFn:
     @functools.wraps(raw)
     def forward(self: Gate, u0: Unit, u1: Unit) -> Unit:
         if self._raw_forward is not raw:
@@ -262,12 +285,14 @@ def _bookkept_forward_2(raw: ForwardFn) -> ForwardFn:
             out.requires_grad = False
         if _observers:
             tell_forward(self, (u0, u1), out)
+        elif loose:
+            self.utop = None  # type: ignore[assignment]  # see "Loose gates" above
         return out
 
     return forward
 
 
-_WRAPPERS_BY_ARITY: dict[int | None, Callable[[ForwardFn], ForwardFn]] = {
+_WRAPPERS_BY_ARITY: dict[int | None, Callable[..., ForwardFn]] = {
     1: _bookkept_forward_1,
     2: _bookkept_forward_2,
 }

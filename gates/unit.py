@@ -12,7 +12,7 @@ from __future__ import annotations
 import numbers
 from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
-from gates.backprop import backpropagate, gates_behind
+from gates.backprop import backpropagate, gates_behind, let_go
 from gates.numerics import to_float
 
 if TYPE_CHECKING:
@@ -31,7 +31,9 @@ class Unit:
         requires_grad: False marks a constant input: it takes no gradient
             (its ``grad`` stays 0.0) and drawings show it with no grad.
 
-    Arithmetic builds gates: ``a * b`` is ``MultGate().forward(a, b)``, and
+    Arithmetic builds gates: ``a * b`` is ``MultGate().forward(a, b)`` (a
+    gate that holds its output only while something needs it, so a dropped
+    graph is freed at once: "Loose gates" in ``gates/gate.py``), and
     ``u.backward()`` runs backward over every gate ``u`` depends on.
 
     Example:
@@ -97,7 +99,13 @@ class Unit:
     @property
     def gate(self) -> Gate | None:
         """The gate whose forward made this unit, or None for an input."""
-        return self._gate
+        gate = self._gate
+        if gate is None:
+            return None
+        made: Unit | None = gate.utop
+        if made is None:  # a loose gate (see gates/gate.py): give it its output back
+            gate.utop = self
+        return gate
 
     def __repr__(self) -> str:
         text = f"Unit(value={self.value!r}, grad={self.grad!r}"
@@ -126,7 +134,12 @@ class Unit:
         >>> r.backward(); p.grad
         24.0
         """
-        backpropagate(self, gates_behind(self))
+        relinked: list[Gate] = []
+        order = gates_behind(self, relinked)
+        try:
+            backpropagate(self, order)
+        finally:
+            let_go(relinked)  # so a dropped graph is freed at once, not by the collector
 
     # -- operator sugar: each builds the same gate objects as the explicit style
 
@@ -134,52 +147,52 @@ class Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return AddGate().forward(self, other_unit)
+        return AddGate()._loose_forward(self, other_unit)
 
     def __radd__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return AddGate().forward(other_unit, self)
+        return AddGate()._loose_forward(other_unit, self)
 
     def __sub__(self, other: Unit | float) -> Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return SubGate().forward(self, other_unit)
+        return SubGate()._loose_forward(self, other_unit)
 
     def __rsub__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return SubGate().forward(other_unit, self)
+        return SubGate()._loose_forward(other_unit, self)
 
     def __mul__(self, other: Unit | float) -> Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return MultGate().forward(self, other_unit)
+        return MultGate()._loose_forward(self, other_unit)
 
     def __rmul__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return MultGate().forward(other_unit, self)
+        return MultGate()._loose_forward(other_unit, self)
 
     def __truediv__(self, other: Unit | float) -> Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return DivGate().forward(self, other_unit)
+        return DivGate()._loose_forward(self, other_unit)
 
     def __rtruediv__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return DivGate().forward(other_unit, self)
+        return DivGate()._loose_forward(other_unit, self)
 
     def __neg__(self) -> Unit:
-        return NegGate().forward(self)
+        return NegGate()._loose_forward(self)
 
     def __pow__(self, exponent: object) -> Unit:
         if isinstance(exponent, Unit):
@@ -189,7 +202,7 @@ class Unit:
             )
         if not _is_plain_number(exponent):
             return NotImplemented
-        return PowGate(float(exponent)).forward(self)
+        return PowGate(float(exponent))._loose_forward(self)
 
     # The training idiom `p -= lr * p.grad`: on an input unit with a plain
     # number on the right, update the value in place so the graph does not
@@ -210,27 +223,27 @@ class Unit:
 
     def sigmoid(self) -> Unit:
         """``1 / (1 + e**-self)`` through a ``SigmoidGate``."""
-        return SigmoidGate().forward(self)
+        return SigmoidGate()._loose_forward(self)
 
     def tanh(self) -> Unit:
         """``tanh(self)`` through a ``TanhGate``."""
-        return TanhGate().forward(self)
+        return TanhGate()._loose_forward(self)
 
     def relu(self) -> Unit:
         """``max(self, 0)`` through a ``ReLUGate``."""
-        return ReLUGate().forward(self)
+        return ReLUGate()._loose_forward(self)
 
     def leaky_relu(self, slope: float = 0.01) -> Unit:
         """``self`` if positive, else ``slope * self``, through a ``LeakyReLUGate``."""
-        return LeakyReLUGate(slope).forward(self)
+        return LeakyReLUGate(slope)._loose_forward(self)
 
     def exp(self) -> Unit:
         """``e ** self`` through an ``ExpGate``."""
-        return ExpGate().forward(self)
+        return ExpGate()._loose_forward(self)
 
     def log(self) -> Unit:
         """The natural logarithm through a ``LogGate``."""
-        return LogGate().forward(self)
+        return LogGate()._loose_forward(self)
 
 
 class _ConstantUnit(Unit):

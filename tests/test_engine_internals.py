@@ -179,3 +179,87 @@ def test_the_walk_orders_a_wide_shared_graph() -> None:
                 assert position[unit.gate] < position[g]
     total.backward()
     assert x.grad == sum(range(1, 50))
+
+
+# -- loose gates: sugar-made gates hold their output only while needed ------
+
+
+def sugar_loss(a: Unit, b: Unit, c: Unit) -> Unit:
+    """Every kind of sugar: binary, reflected, unary and parametrised gates."""
+    h = (a * b + c).relu() + (a - 2.0 * b).tanh() + (a / (c * c + 1.0)).sigmoid()
+    return (h * h).exp().log() + (-h) ** 2.0 + h.leaky_relu()
+
+
+def test_a_dropped_sugar_graph_leaves_nothing_for_the_cyclic_collector() -> None:
+    # Freed by reference counting alone, at once: no gate<->output cycles left
+    # behind, neither after the build nor after backward passes.
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        a, b, c = Unit(0.5), Unit(-1.5), Unit(2.0)
+        loss = sugar_loss(a, b, c)
+        loss.backward()
+        loss.backward()
+        del loss
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert a.grad != 0.0
+
+
+def test_the_guides_own_gates_keep_their_outputs_for_good() -> None:
+    a, x = Unit(1.0), Unit(-1.0)
+    mulg0 = MultGate()
+    ax = mulg0.forward(a, x)
+    ax.backward()
+    assert mulg0.utop is ax
+
+
+def test_a_sugar_gate_reached_from_its_output_holds_it() -> None:
+    a, b = Unit(2.0), Unit(3.0)
+    y = a * b + a
+    assert y.gate is not None and y.gate.utop is y
+    for gate in gates_behind(y):
+        assert gate.utop is not None and gate.utop.gate is gate
+    assert [g.utop.value for g in gates_behind(y)] == [6.0, 8.0]
+
+
+def test_sugar_gates_stay_whole_while_observed() -> None:
+    a, b = Unit(2.0), Unit(3.0)
+    with Circuit():
+        y = a * b
+    assert y._gate is not None and y._gate.utop is y
+
+
+def test_backward_gives_the_same_grads_on_loose_and_whole_gates() -> None:
+    # The same sugar graph run backward twice: once as built (loose gates),
+    # once after a walk relinked every gate for good. DESIGN's accumulation
+    # rule must give identical grads either way, and match a central difference.
+    a, b, c = Unit(0.5), Unit(-1.5), Unit(2.0)
+    loose = sugar_loss(a, b, c)
+    loose.backward()
+    first = (a.grad, b.grad, c.grad)
+    gates_behind(loose)  # relinks every gate permanently
+    for u in (a, b, c):
+        u.grad = 0.0
+    loose.backward()
+    assert (a.grad, b.grad, c.grad) == first
+    h = 1e-6
+    a.value += h
+    up = sugar_loss(a, b, c).value
+    a.value -= 2 * h
+    down = sugar_loss(a, b, c).value
+    assert math.isclose(first[0], (up - down) / (2 * h), rel_tol=1e-6)
+
+
+def test_a_loose_gate_forwarded_again_is_reported() -> None:
+    from gates import GateReuseError
+
+    a, b, c = Unit(1.0), Unit(2.0), Unit(3.0)
+    y = a * b
+    z = y + c
+    y._gate.forward(c, c)  # type: ignore[union-attr]  # reused: y is stale
+    with pytest.raises(GateReuseError, match="forwarded again"):
+        z.backward()
