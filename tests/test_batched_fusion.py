@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 
 import pytest
-from hypothesis import given
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from circuits import Circuit
@@ -425,3 +425,49 @@ def test_a_chain_of_single_products_stays_gates() -> None:
     batch = c.batched()
     assert batch.layers == [] and " @ " not in batch.source
     assert_matches_scalar(batch, c, [x], rows_for(3, 1))
+
+
+@given(st.data())
+def test_near_misses_of_random_shapes_match_per_sample_scalar_backward(data: st.DataObject) -> None:
+    """Layers with shared weights, inputs as weights, partial sums and products read
+    elsewhere, mixed activations, missing biases, permuted inputs: fused or not,
+    the batch gives the scalar engine's numbers."""
+    draw = data.draw
+    rng = random.Random(draw(st.integers(0, 10_000)))
+    xs = [Unit(rng.uniform(-1, 1), requires_grad=draw(st.booleans())) for _ in range(3)]
+    pool = leaves(draw(st.integers(1, 6)), rng.randrange(100))
+    taps: list[Unit] = []  # units read again at the end
+
+    def weight() -> Unit:
+        return draw(st.sampled_from(pool + xs[:1]))  # sometimes shared, sometimes an input
+
+    def layer(h: list[Unit], width: int) -> list[Unit]:
+        kind = draw(st.sampled_from(["tanh", "relu", None, "mixed"]))
+        out = []
+        for _ in range(width):
+            s = draw(st.sampled_from([None, weight(), Unit(rng.uniform(-1, 1))]))
+            for x in h:
+                w = weight()
+                m = x * w if draw(st.booleans()) else w * x
+                s = m if s is None else s + m
+                if draw(st.integers(0, 9)) == 0:
+                    taps.append(draw(st.sampled_from([m, s])))
+            assert s is not None
+            act = draw(st.sampled_from(["tanh", "relu", None])) if kind == "mixed" else kind
+            out.append(s if act is None else activate(s, act))
+        return out
+
+    with Circuit() as c:
+        h = layer(xs[: draw(st.integers(1, 3))], draw(st.integers(1, 3)))
+        if draw(st.booleans()):
+            h = layer(draw(st.permutations(h)), draw(st.integers(1, 3)))
+        total = h[0]
+        for u in [*h[1:], *taps]:
+            total = total + u * u
+    fed = [x for x in xs if x in c.inputs and draw(st.booleans())]
+    if pool[0] in c.inputs and draw(st.booleans()):
+        fed.append(pool[0])  # a weight, perhaps, that differs per sample
+    fed = fed or [c.inputs[0]]
+    batch = c.batched()
+    event(f"{len(batch.layers)} layers fused")
+    assert_matches_scalar(batch, c, fed, rows_for(3, len(fed), rng.randrange(100)))
