@@ -239,16 +239,17 @@ class Circuit:
             self._compiled = CompiledReplay.of(self._gates)
         return self._compiled
 
-    def batched(self, output: Unit | None = None) -> BatchedCircuit:
+    def batched(self, output: Unit | None = None, *, fuse: bool = True) -> BatchedCircuit:
         """This circuit as a NumPy program over a batch (needs numpy).
 
         Feed arrays to input units with ``.run({x: xs, ...})``; the result has
         the output for each sample and each parameter's gradient summed over
-        the batch. See :mod:`circuits.batched`.
+        the batch. Layers of neurons run as matrix products unless ``fuse`` is
+        False (one array operation per gate). See :mod:`circuits.batched`.
         """
         from circuits.batched import BatchedCircuit
 
-        return BatchedCircuit(self, output)
+        return BatchedCircuit(self, output, fuse=fuse)
 
     # -- helpers -----------------------------------------------------------
 

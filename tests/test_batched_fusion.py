@@ -148,8 +148,8 @@ def test_an_mlp_runs_as_one_matrix_product_per_layer() -> None:
     assert shapes == [(16, 2), (16, 16), (1, 16)]
     assert [layer.activation for layer in batch.layers] == ["relu", "relu", None]
     assert batch.source.count(" @ ") == 3 + 5  # forward 3; backward dW 3, dX 2 (x takes none)
-    plain = BatchedCircuit(c, fuse=False)
-    assert " @ " not in plain.source
+    plain = c.batched(fuse=False)
+    assert " @ " not in plain.source and plain.layers == []
     assert operations(batch) < operations(plain) / 20  # 642 gates' code down to a few lines
     assert_matches_scalar(batch, c, [*xs, y], rows_for(7, 3))
 
