@@ -67,7 +67,8 @@ class CompiledReplay:
         self._takers = [unit for unit in self.units if unit.requires_grad]
         self.source = ""
         self._forward = self._compile("forward", self.gates, self._forward_lines)
-        self._backward: dict[Unit, tuple[list[Gate], list[Callable[[], None]]]] = {}
+        # output -> (its plan, the compiled chunks, the plan's outputs)
+        self._backward: dict[Unit, tuple[list[Gate], list[Callable[[], None]], list[Unit]]] = {}
 
     @classmethod
     def of(cls, gates: Sequence[Gate]) -> CompiledReplay | None:
@@ -94,12 +95,13 @@ class CompiledReplay:
         compiled = self._backward.get(output)
         if compiled is None or compiled[0] is not plan:
             chunks = self._compile("backward", plan, self._backward_lines)
-            compiled = (plan, chunks)
+            compiled = (plan, chunks, [gate.utop for gate in plan])
             self._backward[output] = compiled
-        set_aside = set_grads_aside(output, plan)
+        plan, chunks, made = compiled
+        set_aside = set_grads_aside(output, made)
         try:
             output.grad = 1.0
-            for chunk in reversed(compiled[1]):
+            for chunk in reversed(chunks):
                 chunk()
         finally:
             put_grads_back(set_aside)

@@ -228,7 +228,7 @@ class NameIndex:
 
     def names_of(self, unit: Unit) -> list[str]:
         """Every name ``unit`` goes by, best first (see the module docstring)."""
-        maker = unit._gate
+        maker = unit.gate
         if maker is not None and id(maker) not in self._covered:
             self._add_paths(maker)
         ranked: list[tuple[int, str]] = [(_VARIABLE, n) for n in self._variables.get(id(unit), ())]
@@ -263,7 +263,7 @@ class NameIndex:
     def is_named(self, unit: Unit) -> bool:
         """Whether anything names ``unit`` besides its automatic name: a
         variable, a label, or a gate that holds it."""
-        maker = unit._gate
+        maker = unit.gate
         if maker is not None and id(maker) not in self._covered:
             self._add_paths(maker)
         return id(unit) in self._variables or id(unit) in self._paths or unit.label is not None

@@ -12,8 +12,8 @@ made) are only ever added into, so they accumulate with no help.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from gates.errors import GateReuseError
 from gates.gate import _IN_U0_U1
@@ -24,7 +24,13 @@ if TYPE_CHECKING:
     from gates.gate import Gate
     from gates.unit import Unit
 
-__all__ = ["backpropagate", "gates_behind", "held_grad", "let_go"]
+__all__ = [
+    "backpropagate",
+    "backpropagate_units",
+    "gates_behind",
+    "held_grad",
+    "units_behind",
+]
 
 # The grads that the backward passes now under way have set aside, innermost
 # last. Observers use held_grad() to show a unit's true running total while
@@ -49,81 +55,68 @@ def held_grad(unit: Unit) -> float:
     return total
 
 
-def gates_behind(output: Unit, relinked: list[Gate] | None = None) -> list[Gate]:
-    """Every gate ``output`` depends on, each after the gates that feed it.
+def units_behind(output: Unit) -> list[Unit]:
+    """Every unit ``output`` depends on that a gate made, ``output`` included,
+    each after the units its gate read.
 
     An iterative depth-first walk (a chain of a million gates is fine) that
-    reads each gate's inputs once. Raises ``GateReuseError`` if a gate on the
-    way has been forwarded again since it made the unit we reached it from:
-    its stored inputs are no longer that unit's inputs.
-
-    A gate made by operator sugar does not hold its output between passes
-    (see "Loose gates" in ``gates/gate.py``): the walk hands each such gate
-    its output back as ``utop``, so every gate it returns is whole. If
-    ``relinked`` is given, those gates are also appended to it, so that the
-    caller can let them go again with :func:`let_go` when it is done.
+    reads each gate's inputs once: from a folded unit itself, else from its
+    gate (see "Folded units" in ``gates/gate.py``). Raises ``GateReuseError``
+    if a gate on the way has been forwarded again since it made the unit we
+    reached it from: its stored inputs are no longer that unit's inputs.
     """
-    root = output._gate
-    if root is None:
+    if output._gate is None:
         return []
-    _check_maker(root, output, relinked)
-    order: list[Gate] = []
-    # gate -> False while the gates feeding it are being ordered, True once
-    # it is in ``order``. A gate can sit on the stack twice (two of its
+    order: list[Unit] = []
+    # unit -> False while the units feeding it are being ordered, True once
+    # it is in ``order``. A unit can sit on the stack twice (two of its
     # consumers pushed it before it was reached); the second copy is skipped.
-    done: dict[Gate, bool] = {}
-    stack = [root]
+    done: dict[Unit, bool] = {}
+    stack = [output]
     push, state_of = stack.append, done.get
     while stack:
-        gate = stack[-1]
-        state = state_of(gate)
+        unit = stack[-1]
+        state = state_of(unit)
         if state is None:
-            done[gate] = False
-            # Pushed last-input-first so the first input's gates are ordered
-            # first, as a recursive walk would order them. (Two-input gates,
-            # most of any graph, skip the ``inputs`` property.)
-            units = (gate.u1, gate.u0) if gate._inputs is _IN_U0_U1 else reversed(gate.inputs)
-            for unit in units:
-                maker = unit._gate
-                if maker is not None:
-                    made = maker.utop  # _check_maker, inlined in this hot loop
-                    if made is not unit:
-                        if made is not None:
-                            _raise_reused(unit, maker)
-                        maker.utop = unit  # a loose gate: give it its output back
-                        if relinked is not None:
-                            relinked.append(maker)
-                    if maker not in done:
-                        push(maker)
+            done[unit] = False
+            # Inputs are pushed last first, so the first input's units are
+            # ordered first, as a recursive walk would order them.
+            in0 = unit._in0
+            if in0 is not None:  # folded: the unit holds its gate's inputs
+                in1 = unit._in1
+                inputs = (in0,) if in1 is None else (in1, in0)
+            else:
+                gate: Any = unit._gate
+                made = gate.utop
+                if made is not unit and made is not None:  # None: a loose gate
+                    _raise_reused(unit, gate)
+                # (Two-input gates, most of any graph, skip ``inputs``.)
+                inputs = (gate.u1, gate.u0) if gate._inputs is _IN_U0_U1 else reversed(gate.inputs)
+            for feeder in inputs:
+                if feeder._gate is not None and feeder not in done:
+                    push(feeder)
         else:
             stack.pop()
             if not state:
-                done[gate] = True
-                order.append(gate)
+                done[unit] = True
+                order.append(unit)
     return order
 
 
-def _check_maker(gate: Gate, unit: Unit, relinked: list[Gate] | None) -> None:
-    """``gate`` made ``unit``: give a loose gate its output back, else check it."""
-    held: Unit | None = gate.utop  # None: a loose gate
-    if held is None:
-        gate.utop = unit
-        if relinked is not None:
-            relinked.append(gate)
-    elif held is not unit:
-        _raise_reused(unit, gate)
+def gates_behind(output: Unit) -> list[Gate]:
+    """Every gate ``output`` depends on, each after the gates that feed it.
 
-
-def let_go(gates: list[Gate]) -> None:
-    """Make ``gates`` loose again (what :func:`gates_behind` relinked), unless observed.
-
-    While a Tracer or a recording Circuit watches, gates keep their outputs:
-    an observer may look at them after the pass.
+    The gates of :func:`units_behind`, each whole, for good: a folded unit's
+    gate object is made now, and a loose gate gets its output back (see
+    "Folded units" in ``gates/gate.py``). Tools that look at gates use this;
+    ``Unit.backward()`` walks units and makes no gate objects.
     """
-    if _observers:
-        return
-    for gate in gates:
-        gate.utop = None  # type: ignore[assignment]  # a loose gate's marker
+    gates: list[Gate] = []
+    for unit in units_behind(output):
+        gate = unit.gate
+        assert gate is not None  # units_behind returns made units only
+        gates.append(gate)
+    return gates
 
 
 def _raise_reused(unit: Unit, gate: Gate) -> None:
@@ -144,16 +137,17 @@ def backpropagate(
     """Seed ``output`` and run ``order``'s gates backward, last to first.
 
     ``order`` must list the gates ``output`` depends on, each after the gates
-    that feed it. ``after_gate(gate, index)`` is called after each gate's
-    backward (``Circuit(check_finite=True)`` uses it). Gates whose output needs
-    no gradient are skipped.
+    that feed it, each whole (as :func:`gates_behind` returns them).
+    ``after_gate(gate, index)`` is called after each gate's backward
+    (``Circuit(check_finite=True)`` uses it). Gates whose output needs no
+    gradient are skipped.
     """
-    set_aside = set_grads_aside(output, order)
+    set_aside = set_grads_aside(output, [gate.utop for gate in order])
     try:
         output.grad = 1.0
         if _observers or after_gate is not None:
             _run_watched(order, after_gate)
-        else:  # the hot loop: nobody is watching
+        else:
             for gate in reversed(order):
                 if gate.utop._requires_grad:
                     gate._raw_backward(gate)
@@ -161,11 +155,45 @@ def backpropagate(
         put_grads_back(set_aside)
 
 
-def set_grads_aside(output: Unit, order: Sequence[Gate]) -> dict[Unit, float]:
-    """Zero, and return, every nonzero grad a backward pass over ``order`` reads."""
+def backpropagate_units(output: Unit, order: Sequence[Unit]) -> None:
+    """Seed ``output`` and run backward over the gates that made ``order``'s units.
+
+    ``order`` is what :func:`units_behind` returns. This is the engine's hot
+    loop, for when nothing is watching, and it makes no gate objects: a
+    folded unit's backward runs on a gate of its kind lent for the call (one
+    per kind per pass), and a loose gate holds its output only for its own
+    call (see "Folded units" in ``gates/gate.py``).
+    """
+    set_aside = set_grads_aside(output, order)
+    try:
+        output.grad = 1.0
+        lent: dict[type[Gate], Gate] = {}
+        for unit in reversed(order):
+            if not unit._requires_grad:
+                continue
+            maker: Any = unit._gate  # a gate, or a folded unit's gate class
+            in0 = unit._in0
+            if in0 is not None:  # folded
+                gate = lent.get(maker)
+                if gate is None:
+                    gate = lent[maker] = maker()
+                gate.u0, gate.u1, gate.utop = in0, unit._in1, unit
+                gate._raw_backward(gate)
+            elif maker.utop is None:  # a loose gate
+                maker.utop = unit
+                maker._raw_backward(maker)
+                maker.utop = None
+            else:
+                maker._raw_backward(maker)
+    finally:
+        put_grads_back(set_aside)
+
+
+def set_grads_aside(output: Unit, made: Iterable[Unit]) -> dict[Unit, float]:
+    """Zero, and return, every nonzero grad a backward pass reads: those of
+    ``made`` (the outputs of the pass's gates) and of ``output``."""
     set_aside: dict[Unit, float] = {}
-    for gate in order:  # the units whose grad some gate's backward reads
-        unit = gate.utop
+    for unit in made:
         if unit.grad:
             set_aside[unit] = unit.grad
     if output.grad:

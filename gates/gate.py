@@ -31,22 +31,32 @@ inputs as ``u0``/``u1`` keeps no separate ``inputs`` tuple (``inputs`` is then
 read from ``u0``/``u1``): every object a gate call allocates is one more for
 Python's cyclic garbage collector to walk, again and again, while a graph lives.
 
-Loose gates. A gate holds its output (``self.utop``) and the output holds its
-gate (so ``y.backward()`` finds the graph): a reference cycle, which only
+Folded units. A gate holds its output (``self.utop``) and the output holds
+its gate (so ``y.backward()`` finds the graph): a reference cycle, which only
 the cyclic garbage collector can free, at about thirty times the cost of
 plain reference counting (measured on the bench's MLP graph: its 82k objects
 took ~3 ms to free by reference counting, ~100 ms by the collector, more
-than building the graph and running it backward). So a gate made by operator sugar,
-which nobody else holds, lets go of its output as soon as its forward
-returns (sugar calls ``gate._loose_forward``, which sets ``utop`` to None)
-unless an observer is watching. Whoever reaches the gate from its output
-gives it back first: ``unit.gate`` and ``gates_behind`` do, and
-``Unit.backward()`` lets go again when its pass ends. A gate you create and
-call yourself, as the guide does, always keeps its output::
+than building the graph and running it backward). And every object that
+lives as long as the graph is one more for the collector to walk, again and
+again, while the graph grows. So operator sugar keeps one object per
+operation, not two: ``a * b`` runs ``MultGate``'s own forward on a gate
+that is dropped at once, and the output *folds* the gate in, keeping only
+its class and inputs (``unit._gate``, ``unit._in0``, ``unit._in1``).
+``unit.gate`` makes the gate object when asked, whole (``y.gate.utop is y``),
+and keeps it; ``gates_behind`` does the same for every gate it returns.
+``Unit.backward()`` makes none: each folded unit's backward runs the gate
+class's own ``backward`` on a gate lent for that call.
+
+Sugar for a gate with parameters (``**``, ``leaky_relu``) keeps its gate,
+which holds its inputs and parameters but lets go of its output when its
+forward returns (sugar calls ``gate._loose_forward``): a *loose* gate, given
+its output back whenever it is reached. While a Tracer or a recording
+Circuit watches, sugar makes whole gates, as the guide's explicit calls do.
+A gate you create and call yourself always keeps its output::
 
     >>> from gates import Unit
-    >>> y = Unit(2.0) * Unit(3.0)     # sugar: the MultGate is loose
-    >>> y.gate.utop is y              # reaching it from y gives y back
+    >>> y = Unit(2.0) * Unit(3.0)     # sugar: the MultGate is folded into y
+    >>> y.gate.utop is y              # asking for it makes it, whole
     True
 """
 
@@ -64,7 +74,7 @@ from gates.twin import Twin
 if TYPE_CHECKING:
     from gates.unit import Unit
 
-__all__ = ["Gate", "local_grads", "recompute"]
+__all__ = ["Gate", "local_grads", "recompute", "unfold"]
 
 ForwardFn = Callable[..., "Unit"]
 BackwardFn = Callable[["Gate"], None]
@@ -225,7 +235,7 @@ def _bookkept_forward(raw: ForwardFn, loose: bool = False) -> ForwardFn:
         if _observers:
             tell_forward(self, units, out)
         elif loose:
-            self.utop = None  # type: ignore[assignment]  # see "Loose gates" above
+            self.utop = None  # type: ignore[assignment]  # see "Folded units" above
         return out
 
     return forward
@@ -258,7 +268,7 @@ def _bookkept_forward_1(raw: ForwardFn, loose: bool = False) -> ForwardFn:
         if _observers:
             tell_forward(self, (u0,), out)
         elif loose:
-            self.utop = None  # type: ignore[assignment]  # see "Loose gates" above
+            self.utop = None  # type: ignore[assignment]  # see "Folded units" above
         return out
 
     return forward
@@ -287,7 +297,7 @@ def _bookkept_forward_2(raw: ForwardFn, loose: bool = False) -> ForwardFn:
         if _observers:
             tell_forward(self, (u0, u1), out)
         elif loose:
-            self.utop = None  # type: ignore[assignment]  # see "Loose gates" above
+            self.utop = None  # type: ignore[assignment]  # see "Folded units" above
         return out
 
     return forward
@@ -331,6 +341,35 @@ def _explain_bad_inputs(gate: Gate, units: tuple[Any, ...], exc: Exception) -> N
                 f"{unit!r} ({type(unit).__name__}); wrap a number as "
                 f"Unit({unit!r}, requires_grad=False)"
             ) from exc
+
+
+def unfold(unit: Unit) -> Gate:
+    """Make the gate object of a folded unit, whole, and keep it for good.
+
+    The gate gets what its forward stored (``u0``, ``u1``, ``utop``), and
+    the unit holds the gate from then on, as if the gate had been called
+    by hand (see "Folded units" above). ``unit.gate`` calls this.
+
+    >>> from gates import Unit
+    >>> a, b = Unit(2.0), Unit(3.0)
+    >>> y = a * b
+    >>> y._gate.__name__              # folded: the unit keeps only the class
+    'MultGate'
+    >>> gate = unfold(y)
+    >>> gate.inputs == (a, b), gate.utop is y, y._gate is gate
+    (True, True, True)
+    """
+    kind: type[Gate] = unit._gate  # type: ignore[assignment]
+    gate = kind()
+    gate.u0 = unit._in0  # type: ignore[assignment]
+    if unit._in1 is None:
+        gate._inputs = _IN_U0
+    else:
+        gate.u1 = unit._in1
+        gate._inputs = _IN_U0_U1
+    gate.utop = unit
+    unit._gate, unit._in0, unit._in1 = gate, None, None
+    return gate
 
 
 def recompute(gate: Gate) -> float:

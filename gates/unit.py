@@ -12,8 +12,9 @@ from __future__ import annotations
 import numbers
 from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
 
-from gates.backprop import backpropagate, gates_behind, let_go
+from gates.backprop import backpropagate, backpropagate_units, gates_behind, units_behind
 from gates.numerics import to_float
+from gates.observe import _observers
 
 if TYPE_CHECKING:
     from gates.gate import Gate
@@ -31,10 +32,11 @@ class Unit:
         requires_grad: False marks a constant input: it takes no gradient
             (its ``grad`` stays 0.0) and drawings show it with no grad.
 
-    Arithmetic builds gates: ``a * b`` is ``MultGate().forward(a, b)`` (a
-    gate that holds its output only while something needs it, so a dropped
-    graph is freed at once: "Loose gates" in ``gates/gate.py``), and
-    ``u.backward()`` runs backward over every gate ``u`` depends on.
+    Arithmetic builds gates: ``a * b`` is ``MultGate().forward(a, b)``, and
+    ``u.backward()`` runs backward over every gate ``u`` depends on. (Unless
+    a Tracer or Circuit is watching, the result remembers the gate's class
+    and inputs, and the gate object is made only if you ask for ``u.gate``:
+    "Folded units" in ``gates/gate.py`` says why.)
 
     Example:
         >>> x = Unit(3.0, label="x")
@@ -44,7 +46,8 @@ class Unit:
         (15.0, 8.0)
     """
 
-    __slots__ = ("value", "grad", "label", "_gate", "_name")
+    # _in0, _in1: the inputs of a folded unit's gate (see gates/gate.py), else None
+    __slots__ = ("value", "grad", "label", "_gate", "_name", "_in0", "_in1")
 
     # A class attribute rather than a slot: units that need no gradient are
     # instances of the subclass _ConstantUnit, whose grad ignores writes.
@@ -53,8 +56,10 @@ class Unit:
     value: float
     grad: float
     label: str | None
-    _gate: Gate | None
+    _gate: Gate | type[Gate] | None  # a class: folded
     _name: str | None
+    _in0: Unit | None
+    _in1: Unit | None
 
     def __init__(
         self,
@@ -75,6 +80,8 @@ class Unit:
         self.label = label
         self._gate = None
         self._name = None
+        self._in0 = None
+        self._in1 = None
         if not requires_grad:
             if grad:
                 raise ValueError(
@@ -99,13 +106,14 @@ class Unit:
     @property
     def gate(self) -> Gate | None:
         """The gate whose forward made this unit, or None for an input."""
-        gate = self._gate
+        gate: Any = self._gate
         if gate is None:
             return None
-        made: Unit | None = gate.utop
-        if made is None:  # a loose gate (see gates/gate.py): give it its output back
+        if self._in0 is not None:  # folded (see gates/gate.py): make the gate now
+            return unfold(self)
+        if gate.utop is None:  # a loose gate (see gates/gate.py): give it its output back
             gate.utop = self
-        return gate
+        return gate  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
         text = f"Unit(value={self.value!r}, grad={self.grad!r}"
@@ -134,12 +142,10 @@ class Unit:
         >>> r.backward(); p.grad
         24.0
         """
-        relinked: list[Gate] = []
-        order = gates_behind(self, relinked)
-        try:
-            backpropagate(self, order)
-        finally:
-            let_go(relinked)  # so a dropped graph is freed at once, not by the collector
+        if _observers:  # a Tracer sees every gate's backward: make them whole
+            backpropagate(self, gates_behind(self))
+        else:
+            backpropagate_units(self, units_behind(self))
 
     # -- operator sugar: each builds the same gate objects as the explicit style
 
@@ -147,52 +153,52 @@ class Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return AddGate()._loose_forward(self, other_unit)
+        return _made_by(AddGate, self, other_unit)
 
     def __radd__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return AddGate()._loose_forward(other_unit, self)
+        return _made_by(AddGate, other_unit, self)
 
     def __sub__(self, other: Unit | float) -> Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return SubGate()._loose_forward(self, other_unit)
+        return _made_by(SubGate, self, other_unit)
 
     def __rsub__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return SubGate()._loose_forward(other_unit, self)
+        return _made_by(SubGate, other_unit, self)
 
     def __mul__(self, other: Unit | float) -> Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return MultGate()._loose_forward(self, other_unit)
+        return _made_by(MultGate, self, other_unit)
 
     def __rmul__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return MultGate()._loose_forward(other_unit, self)
+        return _made_by(MultGate, other_unit, self)
 
     def __truediv__(self, other: Unit | float) -> Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return DivGate()._loose_forward(self, other_unit)
+        return _made_by(DivGate, self, other_unit)
 
     def __rtruediv__(self, other: float) -> Unit:
         other_unit = _as_unit(other)
         if other_unit is None:
             return NotImplemented
-        return DivGate()._loose_forward(other_unit, self)
+        return _made_by(DivGate, other_unit, self)
 
     def __neg__(self) -> Unit:
-        return NegGate()._loose_forward(self)
+        return _made_by_1(NegGate, self)
 
     def __pow__(self, exponent: object) -> Unit:
         if isinstance(exponent, Unit):
@@ -223,15 +229,15 @@ class Unit:
 
     def sigmoid(self) -> Unit:
         """``1 / (1 + e**-self)`` through a ``SigmoidGate``."""
-        return SigmoidGate()._loose_forward(self)
+        return _made_by_1(SigmoidGate, self)
 
     def tanh(self) -> Unit:
         """``tanh(self)`` through a ``TanhGate``."""
-        return TanhGate()._loose_forward(self)
+        return _made_by_1(TanhGate, self)
 
     def relu(self) -> Unit:
         """``max(self, 0)`` through a ``ReLUGate``."""
-        return ReLUGate()._loose_forward(self)
+        return _made_by_1(ReLUGate, self)
 
     def leaky_relu(self, slope: float = 0.01) -> Unit:
         """``self`` if positive, else ``slope * self``, through a ``LeakyReLUGate``."""
@@ -239,11 +245,11 @@ class Unit:
 
     def exp(self) -> Unit:
         """``e ** self`` through an ``ExpGate``."""
-        return ExpGate()._loose_forward(self)
+        return _made_by_1(ExpGate, self)
 
     def log(self) -> Unit:
         """The natural logarithm through a ``LogGate``."""
-        return LogGate()._loose_forward(self)
+        return _made_by_1(LogGate, self)
 
 
 class _ConstantUnit(Unit):
@@ -263,6 +269,36 @@ class _ConstantUnit(Unit):
     @grad.setter
     def grad(self, value: float) -> None:
         pass
+
+
+def _made_by(kind: type[Gate], u0: Unit, u1: Unit) -> Unit:
+    """``kind().forward(u0, u1)`` for operator sugar, folded into its output.
+
+    The gate's own forward computes the output; the output then remembers
+    the gate's class and inputs instead of the gate object (see "Folded
+    units" in ``gates/gate.py``). While a Tracer or a recording Circuit
+    watches, the gate is kept whole and reported, as if called by hand.
+    """
+    gate = kind()
+    if _observers:
+        return gate.forward(u0, u1)
+    out: Unit = kind._raw_forward(gate, u0, u1)
+    out._gate, out._in0, out._in1 = kind, u0, u1
+    if not (u0._requires_grad or u1._requires_grad):
+        out.requires_grad = False
+    return out
+
+
+def _made_by_1(kind: type[Gate], u0: Unit) -> Unit:
+    """``kind().forward(u0)`` for operator sugar: :func:`_made_by`, one input."""
+    gate = kind()
+    if _observers:
+        return gate.forward(u0)
+    out: Unit = kind._raw_forward(gate, u0)
+    out._gate, out._in0 = kind, u0
+    if not u0._requires_grad:
+        out.requires_grad = False
+    return out
 
 
 def _is_plain_number(x: object) -> TypeGuard[float]:
@@ -287,3 +323,4 @@ from gates.activations import (  # noqa: E402
 )
 from gates.arithmetic import AddGate, DivGate, MultGate, NegGate, PowGate, SubGate  # noqa: E402
 from gates.exponential import ExpGate, LogGate  # noqa: E402
+from gates.gate import unfold  # noqa: E402

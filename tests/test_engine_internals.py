@@ -14,6 +14,7 @@ from circuits import circuit as circuit_module
 from circuits.strategies import circuits
 from gates import AddGate, Gate, MultGate, Unit, watching
 from gates.backprop import backpropagate, gates_behind
+from gates.gate import local_grads
 
 
 def grads_by_gates(c: Circuit) -> list[float]:
@@ -181,7 +182,7 @@ def test_the_walk_orders_a_wide_shared_graph() -> None:
     assert x.grad == sum(range(1, 50))
 
 
-# -- loose gates: sugar-made gates hold their output only while needed ------
+# -- folded units: sugar keeps one object per operation -----------------------
 
 
 def sugar_loss(a: Unit, b: Unit, c: Unit) -> Unit:
@@ -209,6 +210,27 @@ def test_a_dropped_sugar_graph_leaves_nothing_for_the_cyclic_collector() -> None
     assert a.grad != 0.0
 
 
+def test_sugar_leaves_one_object_per_operation_for_the_collector() -> None:
+    # What the collector walks while a graph lives: the output unit, no gate.
+    import gc
+
+    a, b = Unit(0.5), Unit(2.0)
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        x = a
+        for _ in range(1000):
+            x = (x * b).relu()
+        grown = len(gc.get_objects()) - before
+        x.backward()
+        after_backward = len(gc.get_objects()) - before
+    finally:
+        gc.enable()
+    assert 2000 <= grown < 2010
+    assert after_backward == grown  # backward made no lasting object
+
+
 def test_the_guides_own_gates_keep_their_outputs_for_good() -> None:
     a, x = Unit(1.0), Unit(-1.0)
     mulg0 = MultGate()
@@ -217,34 +239,74 @@ def test_the_guides_own_gates_keep_their_outputs_for_good() -> None:
     assert mulg0.utop is ax
 
 
-def test_a_sugar_gate_reached_from_its_output_holds_it() -> None:
+def test_a_folded_units_gate_is_made_whole_when_asked_for() -> None:
     a, b = Unit(2.0), Unit(3.0)
     y = a * b + a
-    assert y.gate is not None and y.gate.utop is y
-    for gate in gates_behind(y):
-        assert gate.utop is not None and gate.utop.gate is gate
+    gate = y.gate
+    assert isinstance(gate, AddGate) and gate.utop is y and y.gate is gate
+    product = gate.u0
+    assert isinstance(product.gate, MultGate) and product.gate.inputs == (a, b)
+    assert local_grads(product.gate) == (3.0, 2.0)
+    for g in gates_behind(y):
+        assert g.utop is not None and g.utop.gate is g
     assert [g.utop.value for g in gates_behind(y)] == [6.0, 8.0]
+
+
+def test_a_loose_gate_reached_from_its_output_holds_it() -> None:
+    x = Unit(3.0)
+    y = x**2.0 + x.leaky_relu(0.1)
+    for g in gates_behind(y):
+        assert g.utop is not None and g.utop.gate is g
+    assert sorted(type(g).__name__ for g in gates_behind(y)) == [
+        "AddGate",
+        "LeakyReLUGate",
+        "PowGate",
+    ]
 
 
 def test_sugar_gates_stay_whole_while_observed() -> None:
     a, b = Unit(2.0), Unit(3.0)
     with Circuit():
         y = a * b
-    assert y._gate is not None and y._gate.utop is y
+        z = y**2.0
+    assert isinstance(y._gate, MultGate) and y._gate.utop is y
+    assert isinstance(z._gate, Gate) and z._gate.utop is z
 
 
-def test_backward_gives_the_same_grads_on_loose_and_whole_gates() -> None:
-    # The same sugar graph run backward twice: once as built (loose gates),
-    # once after a walk relinked every gate for good. DESIGN's accumulation
-    # rule must give identical grads either way, and match a central difference.
+def test_an_observer_that_arrives_after_the_build_sees_every_backward_call() -> None:
+    class Counter:
+        def __init__(self) -> None:
+            self.gates: list[Gate] = []
+
+        def gate_forward(self, gate: Gate, inputs: object, output: Unit, previous: object) -> None:
+            pass
+
+        def gate_backward(self, gate: Gate, grads_before: object) -> None:
+            self.gates.append(gate)
+
+    a, b = Unit(2.0), Unit(3.0)
+    y = (a * b).relu() ** 2.0  # built folded and loose, with nobody watching
+    counter = Counter()
+    with watching(counter):
+        y.backward()
+    assert [type(g).__name__ for g in counter.gates] == ["PowGate", "ReLUGate", "MultGate"]
+    assert all(g.utop is not None for g in counter.gates)
+    assert (a.grad, b.grad) == (2 * 6.0 * 3.0, 2 * 6.0 * 2.0)
+
+
+def test_backward_gives_the_same_grads_on_folded_and_whole_gates() -> None:
+    # The same sugar graph run backward twice: once as built (folded units
+    # and loose gates), once after gates_behind made every gate whole for
+    # good. DESIGN's accumulation rule must give identical grads either way,
+    # and match a central difference.
     a, b, c = Unit(0.5), Unit(-1.5), Unit(2.0)
-    loose = sugar_loss(a, b, c)
-    loose.backward()
+    folded = sugar_loss(a, b, c)
+    folded.backward()
     first = (a.grad, b.grad, c.grad)
-    gates_behind(loose)  # relinks every gate permanently
+    gates_behind(folded)  # makes every gate whole, for good
     for u in (a, b, c):
         u.grad = 0.0
-    loose.backward()
+    folded.backward()
     assert (a.grad, b.grad, c.grad) == first
     h = 1e-6
     a.value += h
@@ -254,12 +316,48 @@ def test_backward_gives_the_same_grads_on_loose_and_whole_gates() -> None:
     assert math.isclose(first[0], (up - down) / (2 * h), rel_tol=1e-6)
 
 
-def test_a_loose_gate_forwarded_again_is_reported() -> None:
+def test_threads_backpropagating_their_own_graphs_do_not_mix_grads() -> None:
+    # Backward lends each folded unit a gate for its call; one lent to two
+    # threads at once would mix their units. Switch threads very often.
+    import sys
+    import threading
+
+    def grads(seed: float) -> tuple[float, float, float]:
+        a, b, c = Unit(seed), Unit(-1.5), Unit(2.0)
+        loss = sugar_loss(a, b, c)
+        loss.backward()
+        return (a.grad, b.grad, c.grad)
+
+    seeds = [0.1 * k for k in range(1, 9)]
+    want = {seed: grads(seed) for seed in seeds}
+    got: dict[float, list[tuple[float, float, float]]] = {seed: [] for seed in seeds}
+
+    def work(seed: float) -> None:
+        for _ in range(100):
+            got[seed].append(grads(seed))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(seed,)) for seed in seeds]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for seed in seeds:
+        assert got[seed] == [want[seed]] * 100
+
+
+def test_a_sugar_gate_forwarded_again_is_reported() -> None:
     from gates import GateReuseError
 
     a, b, c = Unit(1.0), Unit(2.0), Unit(3.0)
-    y = a * b
-    z = y + c
-    y._gate.forward(c, c)  # type: ignore[union-attr]  # reused: y is stale
-    with pytest.raises(GateReuseError, match="forwarded again"):
-        z.backward()
+    for y in (a * b, a**2.0):
+        z = y + c
+        gate = y.gate
+        assert gate is not None
+        gate.forward(*[c] * len(gate.inputs))  # reused: y is stale
+        with pytest.raises(GateReuseError, match="forwarded again"):
+            z.backward()
