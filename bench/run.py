@@ -31,7 +31,7 @@ import workloads as wl  # noqa: E402
 from measure import Figure, peak_bytes, timed  # noqa: E402
 
 from gates import Unit  # noqa: E402
-from gates.backprop import gates_behind  # noqa: E402
+from gates.backprop import units_behind  # noqa: E402
 
 Rows = list[Figure]
 
@@ -46,7 +46,9 @@ def close(a: float, b: float, what: str, tol: float = 1e-8) -> None:
 
 
 def op_count(out: Unit) -> int:
-    return len(gates_behind(out))
+    """The gates ``out`` depends on (one made unit each; counted without
+    making the gate objects, which would leave cycles for the collector)."""
+    return len(units_behind(out))
 
 
 # -- sections -----------------------------------------------------------------
