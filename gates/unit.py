@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, cast
 
 from gates.backprop import backpropagate, backpropagate_units, gates_behind, units_behind
 from gates.numerics import to_float
@@ -106,14 +106,15 @@ class Unit:
     @property
     def gate(self) -> Gate | None:
         """The gate whose forward made this unit, or None for an input."""
-        gate: Any = self._gate
-        if gate is None:
+        if self._gate is None:
             return None
         if self._in0 is not None:  # folded (see gates/gate.py): make the gate now
             return unfold(self)
-        if gate.utop is None:  # a loose gate (see gates/gate.py): give it its output back
+        gate = cast("Gate", self._gate)
+        made: Unit | None = gate.utop
+        if made is None:  # a loose gate (see gates/gate.py): give it its output back
             gate.utop = self
-        return gate  # type: ignore[no-any-return]
+        return gate
 
     def __repr__(self) -> str:
         text = f"Unit(value={self.value!r}, grad={self.grad!r}"
@@ -147,7 +148,7 @@ class Unit:
         else:
             backpropagate_units(self, units_behind(self))
 
-    # -- operator sugar: each builds the same gate objects as the explicit style
+    # -- operator sugar: each runs the same gate classes as the explicit style
 
     def __add__(self, other: Unit | float) -> Unit:
         other_unit = other if other.__class__ is Unit else _as_unit(other)
