@@ -12,6 +12,7 @@ made) are only ever added into, so they accumulate with no help.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +33,18 @@ __all__ = [
     "units_behind",
 ]
 
-# The grads that the backward passes now under way have set aside, innermost
-# last. Observers use held_grad() to show a unit's true running total while
-# its grad temporarily holds only this pass's share.
-_held: list[dict[Unit, float]] = []
+
+class _PassesUnderWay(threading.local):
+    """The grads that this thread's backward passes now under way have set
+    aside, innermost last. Observers use held_grad() to show a unit's true
+    running total while its grad temporarily holds only this pass's share.
+    Per thread: passes in two threads start and end in any order."""
+
+    def __init__(self) -> None:
+        self.set_aside: list[dict[Unit, float]] = []
+
+
+_held = _PassesUnderWay()
 
 
 def held_grad(unit: Unit) -> float:
@@ -50,7 +59,7 @@ def held_grad(unit: Unit) -> float:
     0.0
     """
     total = 0.0
-    for held in _held:
+    for held in _held.set_aside:
         total += held.get(unit, 0.0)
     return total
 
@@ -200,15 +209,16 @@ def set_grads_aside(output: Unit, made: Iterable[Unit]) -> dict[Unit, float]:
         set_aside[output] = output.grad
     for unit in set_aside:
         unit.grad = 0.0
-    _held.append(set_aside)
+    _held.set_aside.append(set_aside)
     return set_aside
 
 
 def put_grads_back(set_aside: dict[Unit, float]) -> None:
     """Add the grads :func:`set_grads_aside` took to what the pass gave."""
-    for i in range(len(_held) - 1, -1, -1):
-        if _held[i] is set_aside:
-            del _held[i]
+    under_way = _held.set_aside
+    for i in range(len(under_way) - 1, -1, -1):
+        if under_way[i] is set_aside:
+            del under_way[i]
             break
     for unit, grad in set_aside.items():
         unit.grad = grad + unit.grad
