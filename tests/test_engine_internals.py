@@ -5,9 +5,11 @@ records what each gate read."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from circuits import Circuit, _replay
 from circuits import circuit as circuit_module
@@ -317,8 +319,9 @@ def test_backward_gives_the_same_grads_on_folded_and_whole_gates() -> None:
 
 
 def test_threads_backpropagating_their_own_graphs_do_not_mix_grads() -> None:
-    # Backward lends each folded unit a gate for its call; one lent to two
-    # threads at once would mix their units. Switch threads very often.
+    # Backward lends each folded unit a gate for its call, and sets grads
+    # aside while it runs: shared between threads, either would mix their
+    # units or lose track of a pass. Switch threads very often.
     import sys
     import threading
 
@@ -333,7 +336,7 @@ def test_threads_backpropagating_their_own_graphs_do_not_mix_grads() -> None:
     got: dict[float, list[tuple[float, float, float]]] = {seed: [] for seed in seeds}
 
     def work(seed: float) -> None:
-        for _ in range(100):
+        for _ in range(300):
             got[seed].append(grads(seed))
 
     interval = sys.getswitchinterval()
@@ -347,7 +350,9 @@ def test_threads_backpropagating_their_own_graphs_do_not_mix_grads() -> None:
     finally:
         sys.setswitchinterval(interval)
     for seed in seeds:
-        assert got[seed] == [want[seed]] * 100
+        assert len(got[seed]) == 300, "a thread raised"
+        wrong = [g for g in got[seed] if g != want[seed]]
+        assert not wrong, f"{len(wrong)} of 300 runs gave other grads, such as {wrong[0]}"
 
 
 def test_a_sugar_gate_forwarded_again_is_reported() -> None:
@@ -361,3 +366,64 @@ def test_a_sugar_gate_forwarded_again_is_reported() -> None:
         gate.forward(*[c] * len(gate.inputs))  # reused: y is stale
         with pytest.raises(GateReuseError, match="forwarded again"):
             z.backward()
+
+
+# A sugar program: each step applies one operation to earlier values.
+SUGAR_OPS: dict[str, Callable[[Unit, Unit], Unit]] = {
+    "add": lambda x, y: x + y,
+    "sub": lambda x, y: x - y,
+    "mul": lambda x, y: x * y,
+    "div": lambda x, y: x / (y * y + 1.0),
+    "rsub": lambda x, y: 2.0 - x,
+    "rmul": lambda x, y: 0.5 * x,
+    "rdiv": lambda x, y: 1.0 / (x * x + 1.0),
+    "neg": lambda x, y: -x,
+    "pow": lambda x, y: x**2.0,
+    "relu": lambda x, y: x.relu(),
+    "leaky": lambda x, y: x.leaky_relu(0.1),
+    "tanh": lambda x, y: x.tanh(),
+    "sigmoid": lambda x, y: x.sigmoid(),
+    "exp": lambda x, y: x.tanh().exp(),
+    "log": lambda x, y: (x * x + 1.0).log(),
+}
+Program = list[tuple[str, int, int]]
+DrawnProgram = tuple[list[float], Program]  # (input values, steps)
+
+
+@st.composite
+def sugar_programs(draw: st.DrawFn) -> DrawnProgram:
+    inputs = draw(st.lists(st.floats(-2.0, 2.0), min_size=1, max_size=3))
+    steps: Program = []
+    for step in range(draw(st.integers(1, 12))):
+        available = len(inputs) + step
+        op = draw(st.sampled_from(sorted(SUGAR_OPS)))
+        steps.append((op, draw(st.integers(0, available - 1)), draw(st.integers(0, available - 1))))
+    return inputs, steps
+
+
+def run_program(inputs: list[Unit], steps: Program) -> Unit:
+    values = list(inputs)
+    for op, i, j in steps:
+        values.append(SUGAR_OPS[op](values[i], values[j]))
+    return values[-1]
+
+
+@given(sugar_programs())
+def test_folded_sugar_adds_the_very_floats_whole_gates_add(program: DrawnProgram) -> None:
+    # The same program built with nobody watching (folded units, loose gates)
+    # and inside a Circuit (whole gates, which gradcheck and the guide's
+    # hand-worked figures test elsewhere): two backward calls each, so the
+    # accumulation rule is exercised too. Same gates, same order: same floats.
+    start, steps = program
+    folded_inputs = [Unit(v) for v in start]
+    whole_inputs = [Unit(v) for v in start]
+    folded = run_program(folded_inputs, steps)
+    with Circuit():
+        whole = run_program(whole_inputs, steps)
+    assert whole._in0 is None and (folded._in0 is not None or steps[-1][0] in ("pow", "leaky"))
+    for _ in range(2):
+        folded.backward()
+        whole.backward()
+    assert folded.value == whole.value or math.isnan(whole.value)
+    for f, w in zip(folded_inputs, whole_inputs):
+        assert f.grad == w.grad or (math.isnan(f.grad) and math.isnan(w.grad))
