@@ -8,12 +8,12 @@ The result holds the output for each sample and, for every unit that takes a
 gradient, its gradient summed over the batch: exactly what running the
 scalar circuit once per sample and adding up the grads would give.
 
-Each built-in gate supplies its vectorised maths as a *twin*
-(``gates.twin.Twin``) next to its scalar code; the program is compiled from
-those twins into straight-line NumPy code, one array operation per gate.
+The program is compiled, one array operation per gate, from the same
+formulas of the built-in gates that compiled replay uses
+(``circuits._compiled.FORMULAS``), with NumPy functions in place of float ones.
 Neurons written as sums of products over the same inputs
 (``s = b; s = s + w * x``, then maybe an activation) are found first
-(:mod:`circuits._fusion`) and each such layer runs as matrix products, as
+(``circuits._layers``) and each such layer runs as matrix products, as
 you would write it by hand: ``Z = X @ W.T + b`` forward, and ``G.T @ X``,
 ``G.sum(0)`` and ``G @ W`` backward. The numbers are the same up to rounding
 (the sums are added in another order).
@@ -42,19 +42,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from circuits._fusion import Layer, find_layers
-from circuits._twins import numpy_functions, template, twin_of
+from circuits._compiled import formula_of, numpy_functions, template
+from circuits._layers import Layer, find_layers
 from gates import CircuitError, Gate, Unit
-from gates.naming import describe_gate, name_of
+from gates.graph import inputs_of, needed_by
+from gates.labels import describe_gate, name_of
 
 if TYPE_CHECKING:
     from circuits.circuit import Circuit
 
-__all__ = ["BatchResult", "BatchedCircuit", "MissingTwinError", "feed_columns"]
+__all__ = ["BatchResult", "BatchedCircuit", "MissingFormulaError", "feed_columns"]
 
 
-class MissingTwinError(CircuitError, TypeError):
-    """A gate has no vectorised twin, so the circuit cannot run on a batch."""
+class MissingFormulaError(CircuitError, TypeError):
+    """A gate is not one of the built-in gates, so the circuit cannot run on a batch."""
 
 
 def _numpy() -> Any:
@@ -130,25 +131,21 @@ class BatchedCircuit:
         if output is None:
             output = circuit.output
         self.output = output
-        self.gates: list[Gate] = circuit._plan(output)
+        if output not in {gate.utop for gate in circuit.gates}:
+            raise CircuitError(
+                f"batched({name_of(output)}): this unit was not produced by a gate of the "
+                "circuit; pass one of its outputs, such as circuit.output"
+            )
+        self.gates: list[Gate] = needed_by(output, circuit.gates)
         for step, gate in enumerate(self.gates):
-            if twin_of(gate) is None:
-                raise MissingTwinError(
-                    f"{describe_gate(gate)} (gate {step + 1} of {len(self.gates)}) has no "
-                    f"vectorised twin, so the circuit cannot run on a batch. Give "
-                    f"{type(gate).__name__} a class attribute `twin = Twin(value=..., "
-                    "local=(...))` (from gates.twin import Twin): its output and its "
-                    "local derivatives as expressions of u0, u1 (its inputs) and y (its "
-                    "output), as the built-in gates do."
+            if formula_of(gate) is None:
+                raise MissingFormulaError(
+                    f"{describe_gate(gate)} (gate {step + 1} of {len(self.gates)}) is not a "
+                    "built-in gate, so the circuit cannot run on a batch: batched runs are "
+                    "compiled from the built-in gates' formulas. Write the gate's maths with "
+                    "built-in gates (Unit arithmetic), or replay the circuit once per sample."
                 )
-        made = {gate.utop for gate in self.gates}
-        self.inputs: list[Unit] = []  # leaves of the program, in first-use order
-        seen: set[Unit] = set()
-        for gate in self.gates:
-            for unit in gate.inputs:
-                if unit not in made and unit not in seen:
-                    seen.add(unit)
-                    self.inputs.append(unit)
+        self.inputs: list[Unit] = inputs_of(self.gates)  # leaves of the program, in first-use order
         if not self.gates:
             raise CircuitError(f"batched({name_of(output)}): the output depends on no gate")
         self._takers = [u for u in self.inputs if u.requires_grad]
@@ -293,15 +290,15 @@ def _compile(np: Any, gates: list[Gate], output: Unit, layers: list[Layer]) -> _
         lines.append("n = len(seed)")
 
     def symbols_of(gate: Gate, **given: str) -> dict[str, str]:
-        """What the twin's names stand for: ``given``, else the units' names."""
-        twin = twin_of(gate)
-        assert twin is not None
+        """What the formula's names stand for: ``given``, else the units' names."""
+        formula = formula_of(gate)
+        assert formula is not None
         if given:  # a layer's activation, applied to whole matrices
             symbols = dict(given)
         else:
             symbols = {f"u{i}": names[u] for i, u in enumerate(gate.inputs)}
             symbols["y"] = names[gate.utop]
-        for param in twin.params:
+        for param in formula.params:
             gate_name = gate_names.setdefault(gate, f"k{len(gate_names)}")
             namespace[gate_name] = gate
             symbols[param] = f"{gate_name}.{param}"
@@ -315,10 +312,10 @@ def _compile(np: Any, gates: list[Gate], output: Unit, layers: list[Layer]) -> _
     matrix: dict[int, str] = {}  # layer -> the name of its outputs' matrix
     for step in steps:
         if isinstance(step, Gate):
-            twin = twin_of(step)
-            assert twin is not None
+            formula = formula_of(step)
+            assert formula is not None
             names[step.utop] = f"v{made_at[step.utop]}"
-            lines.append(f"{names[step.utop]} = {code(step, twin.value)}")
+            lines.append(f"{names[step.utop]} = {code(step, formula.value)}")
             continue
         layer, k, m = layers[step], len(layers[step].weights), len(layers[step].inputs)
         if step in reads_matrix:
@@ -333,9 +330,9 @@ def _compile(np: Any, gates: list[Gate], output: Unit, layers: list[Layer]) -> _
         matrix[step] = f"Z{step}"
         if layer.activations is not None:
             first = layer.activations[0]
-            twin = twin_of(first)
-            assert twin is not None
-            lines.append(f"A{step} = {code(first, twin.value, u0=f'Z{step}')}")
+            formula = formula_of(first)
+            assert formula is not None
+            lines.append(f"A{step} = {code(first, formula.value, u0=f'Z{step}')}")
             matrix[step] = f"A{step}"
         for j, unit in enumerate(layer.outputs):
             if unit in wanted:
@@ -361,9 +358,9 @@ def _compile(np: Any, gates: list[Gate], output: Unit, layers: list[Layer]) -> _
             out = step.utop
             if not out.requires_grad or out not in grad_of:
                 continue  # takes no gradient, or none reached it
-            twin = twin_of(step)
-            assert twin is not None
-            for unit, local in zip(step.inputs, twin.local):
+            formula = formula_of(step)
+            assert formula is not None
+            for unit, local in zip(step.inputs, formula.local):
                 if unit.requires_grad:
                     add_grad(unit, f"({code(step, local)}) * {grad_of[out]}")
             continue
@@ -378,9 +375,9 @@ def _compile(np: Any, gates: list[Gate], output: Unit, layers: list[Layer]) -> _
         lines.append(f"{g} = {' + '.join(parts)}")
         if layer.activations is not None:
             first = layer.activations[0]
-            twin = twin_of(first)
-            assert twin is not None
-            local = code(first, twin.local[0], u0=f"Z{step}", y=f"A{step}")
+            formula = formula_of(first)
+            assert formula is not None
+            local = code(first, formula.local[0], u0=f"Z{step}", y=f"A{step}")
             lines.append(f"GZ{step} = ({local}) * {g}")
             g = f"GZ{step}"
         x = matrix[reads_matrix[step]] if step in reads_matrix else f"X{step}"
@@ -426,11 +423,6 @@ def _columns(np: Any) -> Any:
         return out
 
     return columns
-
-
-def batched(circuit: Circuit, output: Unit | None = None, *, fuse: bool = True) -> BatchedCircuit:
-    """``circuit`` as a :class:`BatchedCircuit` (what ``Circuit.batched`` returns)."""
-    return BatchedCircuit(circuit, output, fuse=fuse)
 
 
 def feed_columns(units: Sequence[Unit], columns: Any) -> dict[Unit, Any]:

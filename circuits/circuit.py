@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from circuits._replay import CompiledReplay
-from gates import CircuitError, Gate, GateReuseError, NonFiniteError, Unit
-from gates.backprop import backpropagate
-from gates.gate import recompute
-from gates.naming import describe_gate, name_of
-from gates.observe import _observers, tell_forward, unwatch, watch
+from circuits._compiled import CompiledReplay
+from gates import CircuitError, Gate, GateObserver, GateReuseError, NonFiniteError, Unit
+from gates.backprop import run_backward
+from gates.graph import inputs_of, needed_by
+from gates.labels import describe_gate, name_of
+from gates.observe import tell_forward, unwatch, watch, watchers
+from gates.rerun import recompute
 
 if TYPE_CHECKING:
     from circuits.batched import BatchedCircuit
@@ -35,11 +36,12 @@ if TYPE_CHECKING:
 __all__ = ["Circuit"]
 
 
-class Circuit:
+class Circuit(GateObserver):
     """An ordered record of gate calls that can be replayed.
 
-    Inside ``with Circuit() as c:`` every gate ``forward`` call is recorded in
-    order, from explicit gates and operator sugar alike. Afterwards:
+    Inside ``with Circuit() as c:`` every gate ``forward`` call the block makes
+    (in this thread) is recorded in order, from explicit gates and operator
+    sugar alike. Afterwards:
 
     * ``c.backward(output=None)`` seeds the output (by default the last gate's)
       and runs the gates it depends on backward, in reverse order;
@@ -66,18 +68,21 @@ class Circuit:
     """
 
     def __init__(self, *, check_finite: bool = False) -> None:
+        if check_finite is not True and check_finite is not False:
+            raise TypeError(f"Circuit(check_finite=...) takes True or False, got {check_finite!r}")
         self.check_finite = check_finite
         self._gates: list[Gate] = []
-        self._recorded: set[Gate] = set()
+        self._step_of_gate: dict[Gate, int] = {}
         self._made_at: dict[Unit, int] = {}  # output unit -> index of its gate
-        self._plans: dict[Unit, list[Gate]] = {}
-        # Straight-line code for replays (circuits/_replay.py), built on the
+        self._plans: dict[Unit, tuple[list[Gate], list[Unit]]] = {}
+        # Straight-line code for replays (circuits/_compiled.py), made on the
         # second replay: a circuit replayed once does not pay for compiling.
         self._compiled: CompiledReplay | None = None
         self._compile_tried = False
         self._replays = 0
         self._recording = False
         self._replaying = False
+        self._stale: str | None = None  # why the values are not a whole forward pass
 
     # -- recording ---------------------------------------------------------
 
@@ -97,6 +102,20 @@ class Circuit:
         self._recording = False
         unwatch(self)
 
+    def before_forward(self, gate: Gate, inputs: tuple[Unit, ...]) -> None:
+        """Observer hook: refuse a gate already recorded, before it changes."""
+        if not self._recording or self._replaying:
+            return
+        first = self._step_of_gate.get(gate)
+        if first is not None:
+            raise GateReuseError(
+                f"{describe_gate(gate)} was forwarded again at step {len(self._gates) + 1}; "
+                f"it was already recorded at step {first + 1}. A second forward would "
+                "overwrite the inputs and output the gate stored, so backward for the first "
+                "call would use the second call's numbers; the gate was left as it was. "
+                f"Create a new gate object for each use ({type(gate).__name__}() per operation)."
+            )
+
     def gate_forward(
         self, gate: Gate, inputs: tuple[Unit, ...], output: Unit, previous: float | None
     ) -> None:
@@ -104,17 +123,8 @@ class Circuit:
         if not self._recording or self._replaying:
             return
         step = len(self._gates)
-        if gate in self._recorded:
-            first = self._gates.index(gate)
-            raise GateReuseError(
-                f"{describe_gate(gate)} was forwarded again at step {step + 1}; it was "
-                f"already recorded at step {first + 1}. A second forward overwrites the "
-                "inputs and output the gate stored, so backward for the first call "
-                "would use the second call's numbers. Create a new gate object for "
-                f"each use ({type(gate).__name__}() per operation)."
-            )
-        self._recorded.add(gate)
         self._gates.append(gate)
+        self._step_of_gate[gate] = step
         self._made_at[output] = step
         self._plans.clear()
         self._compiled = None
@@ -122,9 +132,6 @@ class Circuit:
         self._replays = 0
         if self.check_finite:
             self._check_value(gate, step, "recording")
-
-    def gate_backward(self, gate: Gate, grads_before: tuple[float, ...]) -> None:
-        """Observer hook: backward calls are not recorded."""
 
     # -- what was recorded -------------------------------------------------
 
@@ -146,7 +153,7 @@ class Circuit:
     @property
     def inputs(self) -> tuple[Unit, ...]:
         """Units read by the gates but made by none of them (constants included)."""
-        return tuple(u for u in self.units if u not in self._made_at)
+        return tuple(inputs_of(self._gates))
 
     def parameters(self) -> list[Unit]:
         """The inputs that take a gradient: what a training loop updates."""
@@ -183,24 +190,36 @@ class Circuit:
         """Recompute every gate, in order, from the inputs' current values.
 
         Values are written into the same Unit objects, so references held by
-        the caller and by other gates stay valid. Returns ``self.output``.
+        the caller and by other gates stay valid. Returns ``self.output``. If
+        a gate raises, the circuit refuses ``backward()`` until a forward
+        pass completes.
         """
         last = self._last_gate("forward")
+        self._stale = "forward() did not finish"
         compiled = self._fast_replay()
         if compiled is not None:
             compiled.forward()
+            self._stale = None
             return last.utop
-        observed = bool(_observers)
+        observed = bool(watchers())
         self._replaying = True
         try:
             for step, gate in enumerate(self._gates):
-                previous = recompute(gate)
+                try:
+                    previous = recompute(gate)
+                except Exception as exc:
+                    self._stale = (
+                        f"the last forward() stopped at step {step + 1}, where "
+                        f"{describe_gate(gate)} raised {type(exc).__name__}: {exc}"
+                    )
+                    raise
                 if observed:
                     tell_forward(gate, gate.inputs, gate.utop, previous)
                 if self.check_finite:
                     self._check_value(gate, step, "forward")
         finally:
             self._replaying = False
+        self._stale = None
         return last.utop
 
     def backward(self, output: Unit | None = None) -> None:
@@ -208,28 +227,38 @@ class Circuit:
         gates it depends on, in reverse recorded order.
 
         Follows the same rule as ``Unit.backward()``: grads accumulate across
-        calls and each call adds only its own contribution.
+        calls and each call adds only its own contribution. If a gate raises,
+        every grad is left as it was before the call.
         """
         if output is None:
             output = self._last_gate("backward").utop
-        plan = self._plan(output)
+        if self._stale is not None:
+            raise CircuitError(
+                f"backward() needs the values of a whole forward pass, but {self._stale}. "
+                "Fix the cause and call forward() again."
+            )
+        plan, plan_inputs = self._plan(output)
         compiled = self._fast_replay()
         if compiled is not None:
-            compiled.backward(output, plan)
+            compiled.backward(output, plan, plan_inputs)
             return
         check = self._check_grads if self.check_finite else None
-        backpropagate(output, plan, after_gate=check)
+        run_backward(output, plan, plan_inputs, after_gate=check)
 
     def _fast_replay(self, *, count: bool = True) -> CompiledReplay | None:
         """The compiled replay, when it may stand in for the gates' own methods.
 
         Only when nothing observes the gates (a Tracer must see each call),
-        ``check_finite`` is off, and every gate has a twin (a user's gate
-        without one always runs its own methods). Compiled from the second
-        replay on, so a single replay does not pay for compiling.
+        ``check_finite`` is off, and every gate is a built-in one. Compiled
+        from the second replay on, so a single replay does not pay for
+        compiling, and again when an input's ``requires_grad`` has changed.
         """
-        if _observers or self.check_finite or not self._gates:
+        if watchers() or self.check_finite or not self._gates:
             return None
+        if self._compiled is not None and not self._compiled.is_current():
+            self._compiled = None
+            self._compile_tried = False
+            self._replays = 2
         if self._compiled is None and not self._compile_tried:
             if count:
                 self._replays += 1
@@ -262,11 +291,18 @@ class Circuit:
             )
         return self._gates[-1]
 
-    def _plan(self, output: Unit) -> list[Gate]:
-        """The recorded gates ``output`` depends on, in recorded order (cached)."""
+    def _plan(self, output: Unit) -> tuple[list[Gate], list[Unit]]:
+        """The recorded gates ``output`` depends on, in recorded order, and
+        the units they read that none of them made (cached)."""
         plan = self._plans.get(output)
         if plan is not None:
             return plan
+        if not isinstance(output, Unit):
+            raise TypeError(
+                f"Circuit.backward() takes an output Unit of this circuit, got {output!r} "
+                f"({type(output).__name__}); call c.backward() for the last output, or pass "
+                "the Unit itself, such as c.output"
+            )
         if output not in self._made_at:
             self._last_gate("backward")
             raise CircuitError(
@@ -274,18 +310,12 @@ class Circuit:
                 f"this circuit (it holds {len(self._gates)} gates). Pass one of its "
                 "outputs, such as c.output, or record the gates that make this unit."
             )
-        needed = {output}
-        plan = []
-        for gate in reversed(self._gates[: self._made_at[output] + 1]):
-            if gate.utop in needed:
-                plan.append(gate)
-                needed.update(gate.inputs)
-        plan.reverse()
-        self._plans[output] = plan
+        gates = needed_by(output, self._gates[: self._made_at[output] + 1])
+        plan = self._plans[output] = (gates, inputs_of(gates))
         return plan
 
     def _step_of(self, gate: Gate) -> int:
-        return self._made_at.get(gate.utop, -1) + 1
+        return self._step_of_gate.get(gate, -1) + 1
 
     def _check_value(self, gate: Gate, step: int, phase: str) -> None:
         value = gate.utop.value
@@ -294,13 +324,13 @@ class Circuit:
                 f"{describe_gate(gate)} at step {step + 1} ({phase}) produced "
                 f"{name_of(gate.utop)} = {value!r} from inputs "
                 f"{_list_values(gate.inputs)}. Check the inputs' range (log of a "
-                "non-positive number, exp of a large one, division by zero) or "
-                "lower the learning rate."
+                "non-positive number, exp of a large one, division by zero, a nan "
+                "input) or lower the learning rate."
             )
 
-    def _check_grads(self, gate: Gate, index: int) -> None:
+    def _check_grads(self, gate: Gate) -> None:
         for position, unit in enumerate(gate.inputs):
-            if not math.isfinite(unit.grad):
+            if unit.requires_grad and not math.isfinite(unit.grad):
                 raise NonFiniteError(
                     f"{describe_gate(gate)} at step {self._step_of(gate)} (backward) "
                     f"gave input {position} ({name_of(unit)}) the gradient "

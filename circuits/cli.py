@@ -37,7 +37,7 @@ from circuits.drawing import Drawing, DrawingUnavailable, draw
 from circuits.examples import EXAMPLES
 from circuits.gradcheck import gradcheck
 from circuits.tracer import Tracer
-from gates import CircuitError, Gate, Unit
+from gates import CircuitError, Gate, GateObserver, Unit
 from gates.observe import watching
 
 __all__ = ["main"]
@@ -157,7 +157,7 @@ class _ConsoleWriter(io.TextIOBase):
             self._pending = ""
 
 
-class _LastOutput:
+class _LastOutput(GateObserver):
     """An observer that remembers the unit the most recent gate call wrote."""
 
     def __init__(self) -> None:
@@ -167,9 +167,6 @@ class _LastOutput:
         self, gate: Gate, inputs: tuple[Unit, ...], output: Unit, previous: float | None
     ) -> None:
         self.unit = output
-
-    def gate_backward(self, gate: Gate, grads_before: tuple[float, ...]) -> None:
-        pass
 
 
 def _lookup(namespace: dict[str, Any], name: str, script: Path) -> Any:

@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from rich.table import Table
 from rich.text import Text
 
-from circuits._numeric import ROUNDING, central_difference, gate_difference, replay, slopes
+from circuits._differences import ROUNDING, central_difference, gate_difference, replay, slopes
 from circuits.circuit import Circuit
 from gates import Gate, Unit
-from gates.backprop import backpropagate, gates_behind
-from gates.gate import local_grads
-from gates.naming import describe_gate, name_of
+from gates.backprop import run_backward, walk_back
+from gates.graph import inputs_of, needed_by
+from gates.labels import describe_gate, name_of
+from gates.rerun import local_grads
 
 __all__ = [
     "Blame",
@@ -415,31 +416,19 @@ def _graph_of(target: Circuit | Unit) -> tuple[Unit, list[Gate], list[Unit]]:
         output = target.output
         # The circuit's own recorded gates only: a unit it read but did not
         # make is one of its inputs, even if some other gate made it.
-        needed = {output}
-        order: list[Gate] = []
-        for gate in reversed(target.gates):
-            if gate.utop in needed:
-                order.append(gate)
-                needed.update(gate.inputs)
-        order.reverse()
-        made = {gate.utop for gate in order}
+        order = needed_by(output, target.gates)
     elif isinstance(target, Unit):
         output = target
-        order = gates_behind(output)
-        made = {gate.utop for gate in order}
+        order = walk_back(output)[0]
     else:
         raise TypeError(
             f"gradcheck: target must be a Circuit or an output Unit, got {target!r} "
             f"({type(target).__name__})"
         )
-    leaves: dict[Unit, None] = {}
-    for gate in order:
-        for unit in gate.inputs:
-            if unit not in made:
-                leaves[unit] = None
+    leaves = inputs_of(order)
     if not order:
-        leaves[output] = None  # a bare unit: d(u)/d(u) is 1
-    return output, order, list(leaves)
+        leaves = [output]  # a bare unit: d(u)/d(u) is 1
+    return output, order, leaves
 
 
 def _choose(leaves: list[Unit], wrt: Unit | Iterable[Unit] | None, output: Unit) -> list[Unit]:
@@ -487,7 +476,7 @@ def _analytic(
     upstream grad (d output / d its output), and the rounding-noise estimate."""
     for unit in units:
         unit.grad = 0.0
-    backpropagate(output, order)
+    run_backward(output, order, inputs_of(order))
     grads = [p.grad for p in params]
     upstream = {gate: gate.utop.grad for gate in order}
     # Replaying forward rounds each gate's output by about ROUNDING * |value|,

@@ -66,6 +66,7 @@ from gates import (
     TanhGate,
     Unit,
 )
+from gates.rerun import forward_unrecorded
 
 __all__ = ["GateEntry", "GateSpec", "circuits", "gate_specs", "gradcheck_property", "units"]
 
@@ -157,9 +158,10 @@ def _sample_gate(make: Callable[[], Gate]) -> Gate:
 
 
 def _arity_of(cls: type[Gate]) -> int:
-    forward = getattr(cls, "_raw_forward", None)
+    forward = getattr(cls, "forward", None)
     if forward is None:
         raise InvalidArgument(f"{cls.__name__} defines no forward(); it cannot be drawn")
+    # (the signature of the gate's own forward: the base's wrapper keeps it)
     parameters = list(inspect.signature(forward).parameters.values())[1:]  # after self
     positional = [
         p
@@ -450,7 +452,7 @@ def _valid_output(spec: GateSpec, gate: Gate, inputs: Sequence[Unit]) -> bool:
     if not spec.accepts(gate, [unit.value for unit in inputs]):
         return False
     try:
-        trial = gate._raw_forward(gate, *inputs)
+        trial = forward_unrecorded(gate, *inputs)
     except (ArithmeticError, ValueError):
         return False  # a gate that raises outside its domain
     value = trial.value

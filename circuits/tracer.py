@@ -35,10 +35,10 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from circuits.naming import NameIndex, Names, format_number
+from circuits.formatting import format_number
+from circuits.names import NameIndex, Names
 from circuits.stepper import Stepper, TraceStopped
-from gates import Gate, Unit
-from gates.backprop import held_grad
+from gates import BackwardStep, Gate, GateObserver, Unit
 from gates.observe import unwatch, watch
 
 __all__ = ["Read", "TraceEvent", "Tracer", "Write"]
@@ -65,6 +65,7 @@ class Read:
     name: str
     value: float
     grad: float | None = None
+    upstream: float | None = None  # in a backward event: what this pass sent into the output
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ class TraceEvent:
         return type(self.gate).__name__
 
 
-class Tracer:
+class Tracer(GateObserver):
     """Print one row per gate call while the ``with`` block runs.
 
     Args:
@@ -209,28 +210,22 @@ class Tracer:
         write = _write(index, gate, output, "value", previous, output.value)
         self._record(gate, index, "forward", previous is not None, reads, (write,))
 
-    def gate_backward(self, gate: Gate, grads_before: tuple[float, ...]) -> None:
-        """Observer hook: ``gate`` added into its inputs' grads."""
+    def gate_backward(self, step: BackwardStep) -> None:
+        """Observer hook: a gate added into its inputs' grads."""
         if not self._take():
             return
+        gate = step.gate
         self.names.remember(gate)
         index = self.names.snapshot()
         out = gate.utop
-        reads = [Read(out, _name_outside(index, gate, out), out.value, out.grad)]
-        writes: list[Write] = []
-        written: set[int] = set()
-        for unit, before in zip(gate.inputs, grads_before):
-            reads.append(Read(unit, _name_outside(index, gate, unit), unit.value))
-            # A unit read twice (p * p) got both contributions: one write.
-            if unit._requires_grad and id(unit) not in written:
-                written.add(id(unit))
-                # Show running totals: during a pass the engine sets aside what
-                # an intermediate unit held from earlier passes.
-                held = held_grad(unit)
-                writes.append(
-                    _write(index, gate, unit, "grad", before + held, unit.grad + held)
-                )
-        self._record(gate, index, "backward", False, tuple(reads), tuple(writes))
+        out_name = _name_outside(index, gate, out)
+        reads = [Read(out, out_name, out.value, step.output_grad, step.upstream)]
+        reads.extend(Read(u, _name_outside(index, gate, u), u.value) for u in gate.inputs)
+        writes = tuple(
+            _write(index, gate, change.unit, "grad", change.before, change.after)
+            for change in step.changes
+        )
+        self._record(gate, index, "backward", False, tuple(reads), writes)
 
     def _take(self) -> bool:
         """Count the event; whether to record and print it."""
@@ -284,7 +279,7 @@ class Tracer:
         table.add_column("also known as", overflow="fold")
         for unit in self._units:
             names = index.names_of(unit)
-            grad = _number(unit.grad) if unit._requires_grad else Text("no grad", style="dim")
+            grad = _number(unit.grad) if unit.requires_grad else Text("no grad", style="dim")
             others = Text(", ".join(names[1:]))
             if not index.is_named(unit):
                 # e.g. the first pass's units after a second forward replaced them

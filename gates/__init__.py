@@ -25,18 +25,22 @@ from gates.activations import LeakyReLUGate, ReLUGate, SigmoidGate, TanhGate
 from gates.arithmetic import AddGate, DivGate, MultGate, NegGate, PowGate, SubGate
 from gates.errors import CircuitError, GateReuseError, NonFiniteError
 from gates.exponential import ExpGate, LogGate
-from gates.gate import Gate, local_grads, recompute
-from gates.naming import name_of
-from gates.observe import GateObserver, unwatch, watch, watching
+from gates.gate import Gate
+from gates.labels import name_of
+from gates.observe import BackwardStep, GateObserver, GradChange, unwatch, watch, watching
+from gates.rerun import local_grads, recompute
 
 __all__ = [
+    "BUILTIN_GATES",
     "AddGate",
+    "BackwardStep",
     "CircuitError",
     "DivGate",
     "ExpGate",
     "Gate",
     "GateObserver",
     "GateReuseError",
+    "GradChange",
     "LeakyReLUGate",
     "LogGate",
     "MultGate",

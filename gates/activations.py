@@ -6,7 +6,6 @@ import math
 
 from gates.gate import Gate
 from gates.numerics import sigmoid, to_float
-from gates.twin import Twin
 from gates.unit import Unit
 
 __all__ = ["LeakyReLUGate", "ReLUGate", "SigmoidGate", "TanhGate"]
@@ -30,7 +29,6 @@ class SigmoidGate(Gate):
 
     __slots__ = ()
     symbol = "sigmoid"
-    twin = Twin(value="sigmoid(u0)", local=("y * (1.0 - y)",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -52,7 +50,6 @@ class TanhGate(Gate):
 
     __slots__ = ()
     symbol = "tanh"
-    twin = Twin(value="tanh(u0)", local=("1.0 - y * y",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -67,7 +64,9 @@ class TanhGate(Gate):
 class ReLUGate(Gate):
     """``utop = max(u0, 0)``. Local derivative: 1 where ``u0 > 0``, else 0.
 
-    NOTE: at exactly 0 the derivative is taken as 0, as in PyTorch.
+    NOTE: at exactly 0 the derivative is taken as 0, as in PyTorch. A nan
+    input stays nan, with derivative 1, as in PyTorch: both tests are written
+    so that ``nan``, for which every comparison is False, takes the ``else``.
 
     >>> x = Unit(0.0)
     >>> g = ReLUGate()
@@ -81,15 +80,14 @@ class ReLUGate(Gate):
 
     __slots__ = ()
     symbol = "relu"
-    twin = Twin(value="relu(u0)", local=("step(u0)",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
-        self.utop = Unit(u0.value if u0.value > 0.0 else 0.0)
+        self.utop = Unit(0.0 if u0.value < 0.0 else u0.value)
         return self.utop
 
     def backward(self) -> None:
-        local = 1.0 if self.u0.value > 0.0 else 0.0
+        local = 0.0 if self.u0.value <= 0.0 else 1.0
         self.u0.grad += local * self.utop.grad
 
 
@@ -107,7 +105,6 @@ class LeakyReLUGate(Gate):
 
     __slots__ = ("slope",)
     symbol = "leaky_relu"
-    twin = Twin(value="leaky_relu(u0, slope)", local=("leaky_step(u0, slope)",), params=("slope",))
 
     def __init__(self, slope: float = 0.01) -> None:
         self.slope = to_float(slope, "LeakyReLUGate slope")

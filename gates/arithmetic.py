@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from gates.gate import Gate
 from gates.numerics import divide, power, to_float
-from gates.twin import Twin
 from gates.unit import Unit
 
 __all__ = ["AddGate", "DivGate", "MultGate", "NegGate", "PowGate", "SubGate"]
@@ -29,7 +28,6 @@ class AddGate(Gate):
 
     __slots__ = ()
     symbol = "+"
-    twin = Twin(value="u0 + u1", local=("1.0", "1.0"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -52,7 +50,6 @@ class SubGate(Gate):
 
     __slots__ = ()
     symbol = "-"
-    twin = Twin(value="u0 - u1", local=("1.0", "-1.0"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -80,7 +77,6 @@ class MultGate(Gate):
 
     __slots__ = ()
     symbol = "*"
-    twin = Twin(value="u0 * u1", local=("u1", "u0"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -108,7 +104,6 @@ class DivGate(Gate):
 
     __slots__ = ()
     symbol = "/"
-    twin = Twin(value="divide(u0, u1)", local=("divide(1.0, u1)", "divide(-u0, u1 * u1)"))
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -131,7 +126,6 @@ class NegGate(Gate):
 
     __slots__ = ()
     symbol = "neg"
-    twin = Twin(value="-u0", local=("-1.0",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -147,7 +141,9 @@ class PowGate(Gate):
     Local derivative: ``exponent * u0 ** (exponent - 1)``.
 
     NOTE: a negative base with a fractional exponent gives ``nan`` (never a
-    complex number), and overflow gives ``inf``, as in NumPy.
+    complex number), and overflow gives ``inf``, as in NumPy. With exponent 0
+    the output is the constant 1, so the derivative is 0 everywhere, even at
+    ``u0 = 0`` where the formula would give ``0 * 0 ** -1 = nan`` (as in PyTorch).
 
     >>> g = PowGate(2)
     >>> x = Unit(3.0)
@@ -160,11 +156,6 @@ class PowGate(Gate):
     """
 
     __slots__ = ("exponent",)
-    twin = Twin(
-        value="power(u0, exponent)",
-        local=("exponent * power(u0, exponent - 1.0)",),
-        params=("exponent",),
-    )
 
     def __init__(self, exponent: float) -> None:
         self.exponent = to_float(exponent, "PowGate exponent (a constant)")
@@ -180,4 +171,5 @@ class PowGate(Gate):
 
     def backward(self) -> None:
         p = self.exponent
-        self.u0.grad += p * power(self.u0.value, p - 1.0) * self.utop.grad
+        local = p * power(self.u0.value, p - 1.0) if p != 0.0 else 0.0
+        self.u0.grad += local * self.utop.grad

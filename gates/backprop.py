@@ -1,239 +1,181 @@
-"""Backward passes that follow DESIGN.md's one gradient rule, without recursion.
+"""The backward walk: how ``s.backward()`` reaches every gate, in the right order.
 
-The rule: a unit's ``grad`` is the sum, over all backward calls since it was
-last zeroed, of d(output)/d(unit). Gate ``backward`` methods read the
-*accumulated* ``utop.grad``, so to add only this call's contribution the pass
-first sets aside every nonzero grad that a gate will read (the outputs of the
-gates in the pass), runs from a clean slate, and then adds what it set aside
-back. Nothing is counted twice, however often backward runs, and every
-intermediate unit accumulates too. The other units (inputs no gate of the pass
-made) are only ever added into, so they accumulate with no help.
+The guide runs the backward pass by hand: seed ``s.grad = 1``, then call each
+gate's ``backward`` in the reverse of the order the forwards ran::
+
+    s.grad = 1.0
+    sg0.backward(); addg1.backward(); addg0.backward()
+    mulg1.backward(); mulg0.backward()
+
+``s.backward()`` does the same for you, in two steps:
+
+1. :func:`gates_behind` finds the gates ``s`` depends on by following each
+   unit's ``gate`` (the gate that made it) back through that gate's inputs,
+   and lists every gate after the gates that feed it. It keeps its own stack
+   instead of recursing, so a chain of a million gates works.
+2. :func:`run_backward` seeds the output and calls each gate's own
+   ``backward`` in the reverse of that list, so a gate runs only once every
+   gate that reads its output has added into its ``utop.grad``.
+
+One rule for grads. A unit's ``grad`` is the sum, over all backward calls
+since it was last zeroed, of d(output)/d(unit). But a gate's backward
+multiplies by its output's *whole* grad, and after a first call that grad
+already holds the first call's share, which a second call would send down
+again (micrograd does: its ``p.grad`` below reads 36). So before the gates run,
+:func:`run_backward` takes out the grads that earlier calls left in the units
+the gates made, runs the gates from zero so that each passes on this call's
+share only, and then adds the earlier grads back:
+
+>>> from gates import Unit
+>>> p = Unit(3.0)
+>>> r = p * p + p * p
+>>> r.backward(); p.grad, r.grad
+(12.0, 1.0)
+>>> r.backward(); p.grad, r.grad
+(24.0, 2.0)
+
+Input units (no gate of the pass made them) are only ever added into, so
+they accumulate with no help. Calling gates' ``backward`` by hand, as the
+guide does, is the raw mechanism: it sends the whole ``utop.grad`` each time.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from gates.errors import GateReuseError
-from gates.gate import _IN_U0_U1
-from gates.naming import describe_gate, name_of
-from gates.observe import _observers
+from gates.errors import not_a_number, reused, still_constant
+from gates.observe import run_and_tell_backward, watchers
 
 if TYPE_CHECKING:
     from gates.gate import Gate
     from gates.unit import Unit
 
-__all__ = [
-    "backpropagate",
-    "backpropagate_units",
-    "gates_behind",
-    "held_grad",
-    "units_behind",
-]
-
-
-class _PassesUnderWay(threading.local):
-    """The grads that this thread's backward passes now under way have set
-    aside, innermost last. Observers use held_grad() to show a unit's true
-    running total while its grad temporarily holds only this pass's share.
-    Per thread: passes in two threads start and end in any order."""
-
-    def __init__(self) -> None:
-        self.set_aside: list[dict[Unit, float]] = []
-
-
-_held = _PassesUnderWay()
-
-
-def held_grad(unit: Unit) -> float:
-    """How much of ``unit``'s grad a backward pass under way has set aside.
-
-    During a pass, an intermediate unit's ``grad`` holds only this pass's
-    contribution; its running total is ``unit.grad + held_grad(unit)``, which
-    is what it will hold when the pass ends. Outside a pass this is 0.0.
-
-    >>> from gates import Unit
-    >>> held_grad(Unit(1.0))
-    0.0
-    """
-    total = 0.0
-    for held in _held.set_aside:
-        total += held.get(unit, 0.0)
-    return total
-
-
-def units_behind(output: Unit) -> list[Unit]:
-    """Every unit ``output`` depends on that a gate made, ``output`` included,
-    each after the units its gate read.
-
-    An iterative depth-first walk (a chain of a million gates is fine) that
-    reads each gate's inputs once: from a folded unit itself, else from its
-    gate (see "Folded units" in ``gates/gate.py``). Raises ``GateReuseError``
-    if a gate on the way has been forwarded again since it made the unit we
-    reached it from: its stored inputs are no longer that unit's inputs.
-    """
-    if output._gate is None:
-        return []
-    order: list[Unit] = []
-    # unit -> False while the units feeding it are being ordered, True once
-    # it is in ``order``. A unit can sit on the stack twice (two of its
-    # consumers pushed it before it was reached); the second copy is skipped.
-    done: dict[Unit, bool] = {}
-    stack = [output]
-    push, state_of = stack.append, done.get
-    while stack:
-        unit = stack[-1]
-        state = state_of(unit)
-        if state is None:
-            done[unit] = False
-            # Inputs are pushed last first, so the first input's units are
-            # ordered first, as a recursive walk would order them.
-            in0 = unit._in0
-            if in0 is not None:  # folded: the unit holds its gate's inputs
-                in1 = unit._in1
-                inputs = (in0,) if in1 is None else (in1, in0)
-            else:
-                gate: Any = unit._gate
-                made = gate.utop
-                if made is not unit and made is not None:  # None: a loose gate
-                    _raise_reused(unit, gate)
-                # (Two-input gates, most of any graph, skip ``inputs``.)
-                inputs = (gate.u1, gate.u0) if gate._inputs is _IN_U0_U1 else reversed(gate.inputs)
-            for feeder in inputs:
-                if feeder._gate is not None and feeder not in done:
-                    push(feeder)
-        else:
-            stack.pop()
-            if not state:
-                done[unit] = True
-                order.append(unit)
-    return order
+__all__ = ["BACKWARD_LOCK", "gates_behind", "run_backward", "walk_back"]
 
 
 def gates_behind(output: Unit) -> list[Gate]:
     """Every gate ``output`` depends on, each after the gates that feed it.
 
-    The gates of :func:`units_behind`, each whole, for good: a folded unit's
-    gate object is made now, and a loose gate gets its output back (see
-    "Folded units" in ``gates/gate.py``). Tools that look at gates use this;
-    ``Unit.backward()`` walks units and makes no gate objects.
+    >>> from gates import Unit
+    >>> a, b = Unit(2.0), Unit(3.0)
+    >>> y = (a * b).relu()
+    >>> [type(gate).__name__ for gate in gates_behind(y)]
+    ['MultGate', 'ReLUGate']
+
+    Raises ``GateReuseError`` if a gate on the way has been forwarded again
+    since it made the unit we reached it from: it no longer holds that
+    unit's inputs, so its backward would use the wrong numbers.
     """
+    return walk_back(output)[0]
+
+
+def walk_back(output: Unit) -> tuple[list[Gate], list[Unit]]:
+    """:func:`gates_behind`, and the input units those gates read (the ones
+    no gate made), each once."""
     gates: list[Gate] = []
-    for unit in units_behind(output):
-        gate = unit.gate
-        assert gate is not None  # units_behind returns made units only
-        gates.append(gate)
-    return gates
-
-
-def _raise_reused(unit: Unit, gate: Gate) -> None:
-    raise GateReuseError(
-        f"{describe_gate(gate)} made {name_of(unit)}, but has since been forwarded "
-        f"again (its output is now {name_of(gate.utop)}), so it no longer holds the "
-        f"inputs of {name_of(unit)}. Use a new gate object for each operation, or "
-        "record the circuit once and replay it with Circuit.forward()."
-    )
-
-
-def backpropagate(
-    output: Unit,
-    order: Sequence[Gate],
-    *,
-    after_gate: Callable[[Gate, int], None] | None = None,
-) -> None:
-    """Seed ``output`` and run ``order``'s gates backward, last to first.
-
-    ``order`` must list the gates ``output`` depends on, each after the gates
-    that feed it, each whole (as :func:`gates_behind` returns them).
-    ``after_gate(gate, index)`` is called after each gate's backward
-    (``Circuit(check_finite=True)`` uses it). Gates whose output needs no
-    gradient are skipped.
-    """
-    set_aside = set_grads_aside(output, [gate.utop for gate in order])
-    try:
-        output.grad = 1.0
-        if _observers or after_gate is not None:
-            _run_watched(order, after_gate)
-        else:
-            for gate in reversed(order):
-                if gate.utop._requires_grad:
-                    gate._raw_backward(gate)
-    finally:
-        put_grads_back(set_aside)
-
-
-def backpropagate_units(output: Unit, order: Sequence[Unit]) -> None:
-    """Seed ``output`` and run backward over the gates that made ``order``'s units.
-
-    ``order`` is what :func:`units_behind` returns. This is the engine's hot
-    loop, for when nothing is watching, and it makes no gate objects: a
-    folded unit's backward runs on a gate of its kind lent for the call (one
-    per kind per pass), and a loose gate holds its output only for its own
-    call (see "Folded units" in ``gates/gate.py``).
-    """
-    set_aside = set_grads_aside(output, order)
-    try:
-        output.grad = 1.0
-        lent: dict[type[Gate], Gate] = {}
-        for unit in reversed(order):
-            if not unit._requires_grad:
+    inputs: dict[Unit, None] = {}
+    if output.gate is None:
+        return gates, []
+    if output.gate.utop is not output:
+        raise reused(output, output.gate)
+    # gate -> False while the gates feeding it are being listed, True once
+    # it is listed itself. A gate can be on the stack twice (two of its
+    # readers pushed it before it was reached); the second copy is skipped.
+    listed: dict[Gate, bool] = {}
+    stack = [output.gate]
+    while stack:
+        gate = stack[-1]
+        state = listed.get(gate)
+        if state is None:
+            waiting = False  # for a feeder to be listed first
+            # Pushed last input first, so the first input's gates are listed
+            # first, as a recursive walk would list them.
+            for unit in reversed(gate.inputs):
+                feeder = unit.gate
+                if feeder is None:
+                    inputs[unit] = None
+                elif feeder.utop is not unit:
+                    raise reused(unit, feeder)
+                elif feeder not in listed:
+                    stack.append(feeder)
+                    waiting = True
+            if waiting:
+                listed[gate] = False
                 continue
-            maker: Any = unit._gate  # a gate, or a folded unit's gate class
-            in0 = unit._in0
-            if in0 is not None:  # folded
-                gate = lent.get(maker)
-                if gate is None:
-                    gate = lent[maker] = maker()
-                gate.u0, gate.u1, gate.utop = in0, unit._in1, unit
-                gate._raw_backward(gate)
-            elif maker.utop is None:  # a loose gate
-                maker.utop = unit
-                maker._raw_backward(maker)
-                maker.utop = None
-            else:
-                maker._raw_backward(maker)
-    finally:
-        put_grads_back(set_aside)
+        stack.pop()
+        if not state:
+            listed[gate] = True
+            gates.append(gate)
+    return gates, list(inputs)
 
 
-def set_grads_aside(output: Unit, made: Iterable[Unit]) -> dict[Unit, float]:
-    """Zero, and return, every nonzero grad a backward pass reads: those of
-    ``made`` (the outputs of the pass's gates) and of ``output``."""
-    set_aside: dict[Unit, float] = {}
-    for unit in made:
-        if unit.grad:
-            set_aside[unit] = unit.grad
-    if output.grad:
-        set_aside[output] = output.grad
-    for unit in set_aside:
-        unit.grad = 0.0
-    _held.set_aside.append(set_aside)
-    return set_aside
+# While a pass runs, the units it touches hold only its own share of their
+# grads. A second pass over the same units, in another thread, would take
+# those shares for earlier grads and add its own onto them: the totals would
+# come out wrong. So backward passes take turns (the GIL lets only one run
+# Python code at a time anyway).
+BACKWARD_LOCK = threading.RLock()
 
 
-def put_grads_back(set_aside: dict[Unit, float]) -> None:
-    """Add the grads :func:`set_grads_aside` took to what the pass gave."""
-    under_way = _held.set_aside
-    for i in range(len(under_way) - 1, -1, -1):
-        if under_way[i] is set_aside:
-            del under_way[i]
-            break
-    for unit, grad in set_aside.items():
-        unit.grad = grad + unit.grad
+def run_backward(
+    output: Unit,
+    gates: Sequence[Gate],
+    inputs: Iterable[Unit],
+    *,
+    after_gate: Callable[[Gate], None] | None = None,
+) -> None:
+    """Seed ``output`` with a grad of 1 and run ``gates`` backward, last to first.
 
-
-def _run_watched(order: Sequence[Gate], after_gate: Callable[[Gate, int], None] | None) -> None:
-    """The backward loop when a Tracer is watching or ``after_gate`` is given."""
-    observed = bool(_observers)  # a Tracer wants to see each backward call
-    for index in range(len(order) - 1, -1, -1):
-        gate = order[index]
-        if not gate.utop._requires_grad:
-            continue
-        if observed:
-            gate.backward()
-        else:
-            gate._raw_backward(gate)
-        if after_gate is not None:
-            after_gate(gate, index)
+    ``gates`` lists the gates ``output`` depends on, each after the gates
+    that feed it, and ``inputs`` the units they read that none of them made
+    (as :func:`walk_back` gives both). Grads follow the rule in this module's
+    docstring. A gate whose output takes no gradient is skipped, and a unit
+    that takes none keeps a grad of 0.0. ``after_gate(gate)`` is called after
+    each gate's backward (``Circuit(check_finite=True)`` uses it). If a gate
+    raises, every grad is put back as it was before the call.
+    """
+    with BACKWARD_LOCK:
+        # Take out what earlier calls left in the units the gates made, so
+        # that each gate passes on this call's share only; added back below.
+        earlier: dict[Unit, float] = {}
+        for gate in gates:
+            if gate.utop.grad:
+                earlier[gate.utop] = gate.utop.grad
+                gate.utop.grad = 0.0
+        if output.grad:
+            earlier[output] = output.grad
+            output.grad = 0.0
+        inputs_before = {unit: unit.grad for unit in inputs}  # to undo a failed call
+        output.grad = 1.0
+        try:
+            watched = bool(watchers())
+            for gate in reversed(gates):
+                if not gate.utop._requires_grad:
+                    still_constant(gate)
+                    gate.utop.grad = 0.0  # a constant takes no gradient
+                elif watched:
+                    run_and_tell_backward(gate, earlier)
+                else:
+                    gate._own_backward()
+                if after_gate is not None:
+                    after_gate(gate)
+        except BaseException as exc:
+            for gate in gates:
+                gate.utop.grad = 0.0
+            for unit, grad in inputs_before.items():
+                unit.grad = grad
+            output.grad = 0.0
+            advice = None
+            if isinstance(exc, TypeError):  # a grad or value set by hand to a non-number
+                advice = not_a_number([*inputs_before, *earlier])
+            if advice is None:
+                raise
+            raise advice from None
+        finally:
+            for unit, grad in earlier.items():
+                unit.grad += grad
+        for unit in (*inputs_before, output):
+            if not unit._requires_grad:
+                unit.grad = 0.0

@@ -6,7 +6,25 @@ re-exports them. Every message names the gate, the step and what to do.
 
 from __future__ import annotations
 
-__all__ = ["CircuitError", "GateReuseError", "NonFiniteError"]
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from gates.labels import describe_gate, name_of
+
+if TYPE_CHECKING:
+    from gates.gate import Gate
+    from gates.unit import Unit
+
+__all__ = [
+    "CircuitError",
+    "GateReuseError",
+    "NonFiniteError",
+    "bad_inputs",
+    "bad_output",
+    "not_a_number",
+    "reused",
+    "still_constant",
+]
 
 
 class CircuitError(Exception):
@@ -24,3 +42,73 @@ class GateReuseError(CircuitError):
 
 class NonFiniteError(CircuitError, ArithmeticError):
     """A value or gradient became ``nan`` or ``inf`` (with ``check_finite=True``)."""
+
+
+def bad_output(gate: Gate, out: object) -> TypeError:
+    """The error for a forward that did not return its output Unit."""
+    return TypeError(
+        f"{describe_gate(gate)}: forward() returned {out!r} ({type(out).__name__}); "
+        "it must store its output Unit as self.utop and return it"
+    )
+
+
+def bad_inputs(gate: Gate, units: tuple[Any, ...]) -> TypeError | None:
+    """Advice for a forward that raised on its inputs (``'float' object has no
+    attribute 'value'``), if a bad input is the cause; else None."""
+    from gates.numerics import is_number
+    from gates.unit import Unit
+
+    for position, unit in enumerate(units):
+        if not isinstance(unit, Unit):
+            return TypeError(
+                f"{describe_gate(gate)}: forward() takes Units, but input {position} is "
+                f"{unit!r} ({type(unit).__name__}); wrap a number as "
+                f"Unit({unit!r}, requires_grad=False)"
+            )
+        if not is_number(unit.value):
+            return TypeError(
+                f"{describe_gate(gate)}: input {position} ({name_of(unit)}) has value "
+                f"{unit.value!r} ({type(unit.value).__name__}), not a number; set "
+                f"{name_of(unit)}.value to a float"
+            )
+    return None
+
+
+def reused(unit: Unit, gate: Gate) -> GateReuseError:
+    """The error for a gate forwarded again since it made ``unit``."""
+    return GateReuseError(
+        f"{describe_gate(gate)} made {name_of(unit)}, but has since been forwarded "
+        f"again (its output is now {name_of(gate.utop)}), so it no longer holds the "
+        f"inputs of {name_of(unit)}. Use a new gate object for each operation, or "
+        "record the circuit once and replay it with Circuit.forward()."
+    )
+
+
+def still_constant(gate: Gate) -> None:
+    """Raise if an input of ``gate``, whose output takes no gradient, has been
+    switched to ``requires_grad=True`` since: backward would give it none."""
+    for unit in gate.inputs:
+        if unit.requires_grad:
+            raise CircuitError(
+                f"{name_of(unit)} takes a gradient now, but {describe_gate(gate)} made "
+                f"{name_of(gate.utop)} when none of its inputs did, so backward would "
+                f"give {name_of(unit)} none. Run the gates forward again after switching "
+                "requires_grad on (Circuit.forward(), or rebuild the expression)."
+            )
+
+
+def not_a_number(units: Iterable[Unit]) -> TypeError | None:
+    """The error naming the first of ``units`` whose value or grad is not a
+    number (set by hand: the engine stores only floats), if there is one."""
+    from gates.numerics import is_number
+
+    for unit in units:
+        for field in ("value", "grad"):
+            held = getattr(unit, field)
+            if not is_number(held):
+                return TypeError(
+                    f"{name_of(unit)}.{field} holds {held!r} ({type(held).__name__}), not a "
+                    f"number, so the gates cannot compute with it; set {name_of(unit)}.{field} "
+                    "to a float (a grad of 0.0 to start from)"
+                )
+    return None

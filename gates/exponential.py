@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from gates.gate import Gate
 from gates.numerics import divide, exp, log
-from gates.twin import Twin
 from gates.unit import Unit
 
 __all__ = ["ExpGate", "LogGate"]
@@ -13,7 +12,8 @@ __all__ = ["ExpGate", "LogGate"]
 class ExpGate(Gate):
     """``utop = e ** u0``. Local derivative: ``e ** u0``, the output itself.
 
-    NOTE: past ``u0 = 709`` the value is ``inf`` (no ``OverflowError``).
+    NOTE: past ``u0 = 709.78`` (``log`` of the largest float) the value is
+    ``inf``, with no ``OverflowError``.
 
     >>> ExpGate().forward(Unit(0.0)).value
     1.0
@@ -23,7 +23,6 @@ class ExpGate(Gate):
 
     __slots__ = ()
     symbol = "exp"
-    twin = Twin(value="exp(u0)", local=("y",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -48,7 +47,6 @@ class LogGate(Gate):
 
     __slots__ = ()
     symbol = "log"
-    twin = Twin(value="log(u0)", local=("divide(1.0, u0)",))
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0

@@ -13,11 +13,21 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import TypeGuard
 
-__all__ = ["divide", "exp", "log", "power", "sigmoid", "to_float"]
+__all__ = ["divide", "exp", "is_number", "log", "power", "sigmoid", "to_float"]
 
 _INF = math.inf
 _NAN = math.nan
+
+
+def is_number(x: object) -> TypeGuard[float]:
+    """Whether ``x`` is a real number a unit can hold (an int or float; not a bool).
+
+    >>> is_number(2.5), is_number(3), is_number("3"), is_number(None), is_number(True)
+    (True, True, False, False, False)
+    """
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 def to_float(x: object, what: str) -> float:
@@ -31,7 +41,7 @@ def to_float(x: object, what: str) -> float:
     ...
     TypeError: Unit value must be a real number (int or float), got '3' (str)
     """
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    if not is_number(x):
         raise TypeError(
             f"{what} must be a real number (int or float), got {x!r} ({type(x).__name__})"
         )

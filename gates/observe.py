@@ -1,18 +1,21 @@
 """The observer hook: how a recording ``Circuit`` or a ``Tracer`` sees gates work.
 
 ``gates`` never imports ``circuits``. Instead, anything that wants to watch
-gate calls implements :class:`GateObserver` and is added with :func:`watch`
-(usually by entering a ``with`` block). Every ``Gate.forward`` and
-``Gate.backward`` call then tells each active observer what it read and wrote.
+gate calls subclasses :class:`GateObserver` and is added with :func:`watch`
+(usually by entering a ``with`` block). Every gate's ``forward`` and
+``backward`` then tells each observer of the calling thread what it read and
+wrote, in the numbers a user would read: no observer needs to know how the
+engine works inside.
 
-With no observer, the cost is one truth test of an empty list per call.
+Observers belong to the thread that started them: a ``Circuit`` recording
+in one thread does not record the gates another thread runs. To watch work
+done in a thread, start the observer in that thread. With no observer
+anywhere, the cost is one truth test of an empty dict per call.
 
 >>> from gates import MultGate, Unit
->>> class Counter:
+>>> class Counter(GateObserver):
 ...     calls = 0
 ...     def gate_forward(self, gate, inputs, output, previous):
-...         self.calls += 1
-...     def gate_backward(self, gate, grads_before):
 ...         self.calls += 1
 >>> counter = Counter()
 >>> with watching(counter):
@@ -23,26 +26,83 @@ With no observer, the cost is one truth test of an empty list per call.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from gates.gate import Gate
     from gates.unit import Unit
 
-__all__ = ["GateObserver", "active_observers", "unwatch", "watch", "watching"]
+__all__ = [
+    "BackwardStep",
+    "GateObserver",
+    "GradChange",
+    "unwatch",
+    "watch",
+    "watchers",
+    "watching",
+]
 
 
-class GateObserver(Protocol):
-    """What an observer implements. Both methods are called after the gate ran."""
+@dataclass(frozen=True)
+class GradChange:
+    """What one backward call did to one input's grad.
+
+    ``before`` and ``after`` are the grad as a user reading ``unit.grad``
+    would see it, just before and just after the call; ``after - before`` is
+    what this gate added.
+    """
+
+    unit: Unit
+    position: int  # the input's position in gate.inputs (its first, if it is fed twice)
+    before: float
+    after: float
+
+    @property
+    def added(self) -> float:
+        """What this gate added into the grad."""
+        return self.after - self.before
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """What one call of a gate's ``backward`` read and wrote.
+
+    Attributes:
+        gate: the gate that ran.
+        output_grad: ``gate.utop.grad`` as a user reads it: everything every
+            backward call so far has sent into the gate's output.
+        upstream: what this gate multiplied its local derivatives by: the
+            part of ``output_grad`` that the backward call under way sent.
+            It is less than ``output_grad`` when an earlier call left a grad
+            there (``u.backward()`` twice, or ``h1`` then ``h2``), because
+            each call passes on only its own contribution.
+        changes: one per input that takes a gradient, in input order (an
+            input fed twice, as in ``p * p``, appears once).
+    """
+
+    gate: Gate
+    output_grad: float
+    upstream: float
+    changes: tuple[GradChange, ...]
+
+
+class GateObserver:
+    """Base class of observers; override the methods you need.
+
+    Each method is called in the thread that started the observer, after
+    the gate ran, except :meth:`before_forward`.
+    """
+
+    def before_forward(self, gate: Gate, inputs: tuple[Unit, ...]) -> None:
+        """``gate`` is about to run ``forward(*inputs)``; raise to refuse the
+        call while the gate is still unchanged."""
 
     def gate_forward(
-        self,
-        gate: Gate,
-        inputs: tuple[Unit, ...],
-        output: Unit,
-        previous: float | None,
+        self, gate: Gate, inputs: tuple[Unit, ...], output: Unit, previous: float | None
     ) -> None:
         """``gate`` computed ``output`` from ``inputs``.
 
@@ -50,37 +110,54 @@ class GateObserver(Protocol):
         replay wrote the new one in place, and ``None`` for a fresh output.
         """
 
-    def gate_backward(self, gate: Gate, grads_before: tuple[float, ...]) -> None:
-        """``gate`` added into its inputs' grads; ``grads_before[i]`` is input i's
-        grad just before, so ``gate.inputs[i].grad`` minus it is what flowed.
-
-        During ``Unit.backward()`` or ``Circuit.backward()``, an intermediate
-        unit's grad holds only the current pass's share; add
-        ``gates.backprop.held_grad(unit)`` to both numbers for its running total.
-        """
+    def gate_backward(self, step: BackwardStep) -> None:
+        """``gate`` added into its inputs' grads (see :class:`BackwardStep`)."""
 
 
-# The one list every gate call checks. It is mutated in place, never rebound,
-# so modules that imported it keep seeing the live list.
-_observers: list[GateObserver] = []
+# Thread id -> that thread's observers, oldest first. A thread's entry is
+# removed when its last observer stops, so "is anyone watching anywhere?" is
+# the truth of the dict, the one test every gate call makes.
+_observers: dict[int, list[GateObserver]] = {}
+_NONE: list[GateObserver] = []
+
+Observer = TypeVar("Observer", bound=GateObserver)
+
+
+def watchers() -> list[GateObserver]:
+    """The calling thread's observers, oldest first."""
+    if not _observers:
+        return _NONE
+    return _observers.get(threading.get_ident(), _NONE)
 
 
 def watch(observer: GateObserver) -> None:
-    """Start telling ``observer`` about every gate call."""
-    _observers.append(observer)
+    """Start telling ``observer`` about every gate call in this thread."""
+    if not isinstance(observer, GateObserver):
+        raise TypeError(
+            f"watch() takes a GateObserver, got {observer!r} ({type(observer).__name__}); "
+            "subclass gates.GateObserver and override the methods you need"
+        )
+    ident = threading.get_ident()
+    _observers[ident] = [*_observers.get(ident, ()), observer]
 
 
 def unwatch(observer: GateObserver) -> None:
-    """Stop telling ``observer``; the most recent registration is removed."""
-    for i in range(len(_observers) - 1, -1, -1):
-        if _observers[i] is observer:
-            del _observers[i]
+    """Stop telling ``observer``; its most recent registration in this thread is removed."""
+    ident = threading.get_ident()
+    mine = list(_observers.get(ident, ()))
+    for i in range(len(mine) - 1, -1, -1):
+        if mine[i] is observer:
+            del mine[i]
+            if mine:
+                _observers[ident] = mine
+            else:
+                del _observers[ident]
             return
-    raise ValueError(f"{observer!r} is not watching gates")
+    raise ValueError(f"{observer!r} is not watching gates in this thread")
 
 
 @contextmanager
-def watching(observer: GateObserver) -> Iterator[GateObserver]:
+def watching(observer: Observer) -> Iterator[Observer]:
     """``with watching(obs):`` tells ``obs`` about the gate calls in the block."""
     watch(observer)
     try:
@@ -89,18 +166,37 @@ def watching(observer: GateObserver) -> Iterator[GateObserver]:
         unwatch(observer)
 
 
-def active_observers() -> tuple[GateObserver, ...]:
-    """The observers now watching, oldest first."""
-    return tuple(_observers)
+def tell_before_forward(gate: Gate, inputs: tuple[Unit, ...]) -> None:
+    for observer in watchers():
+        observer.before_forward(gate, inputs)
 
 
 def tell_forward(
     gate: Gate, inputs: tuple[Unit, ...], output: Unit, previous: float | None = None
 ) -> None:
-    for observer in tuple(_observers):
+    for observer in watchers():
         observer.gate_forward(gate, inputs, output, previous)
 
 
-def tell_backward(gate: Gate, grads_before: tuple[float, ...]) -> None:
-    for observer in tuple(_observers):
-        observer.gate_backward(gate, grads_before)
+def run_and_tell_backward(gate: Gate, earlier: Mapping[Unit, float]) -> None:
+    """Run ``gate``'s own backward, then tell this thread's observers what it did.
+
+    ``earlier`` holds the grads that a backward pass under way took out of
+    the units it made before it started (see ``gates/backprop.py``): during
+    the pass such a unit's grad holds only this pass's share, and a user
+    would read that share plus the earlier grad. Outside a pass it is empty.
+    """
+    inputs = gate.inputs
+    before = [unit.grad for unit in inputs]
+    upstream = gate.utop.grad
+    gate._own_backward()
+    changes = []
+    seen: set[int] = set()
+    for position, unit in enumerate(inputs):
+        if unit._requires_grad and id(unit) not in seen:
+            seen.add(id(unit))
+            held = earlier.get(unit, 0.0)
+            changes.append(GradChange(unit, position, before[position] + held, unit.grad + held))
+    step = BackwardStep(gate, upstream + earlier.get(gate.utop, 0.0), upstream, tuple(changes))
+    for observer in watchers():
+        observer.gate_backward(step)

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from circuits import Circuit, CircuitError
-from circuits.batched import MissingTwinError, feed_columns
+from circuits._compiled import FORMULAS
+from circuits.batched import MissingFormulaError, feed_columns
 from circuits.strategies import circuits
 from gates import BUILTIN_GATES, Gate, Unit
 
@@ -62,13 +63,14 @@ def test_the_guides_neuron_over_a_batch_matches_hand_worked_grads() -> None:
     assert s.value == pytest.approx(0.8807970779778823)  # the scalar units are untouched
 
 
-def test_every_builtin_gate_has_a_twin_that_matches_its_scalar_code() -> None:
+def test_every_builtin_gate_has_a_formula_that_matches_its_scalar_code() -> None:
+    assert set(FORMULAS) == set(BUILTIN_GATES)
     rows = [[0.7, 1.3], [-0.4, 2.0], [1.9, 0.6]]
     for cls in BUILTIN_GATES:
         gate = cls(2.0) if cls.__name__ == "PowGate" else cls()
         u0, u1 = Unit(1.0), Unit(1.5)
         with Circuit() as c:
-            out = gate.forward(u0, u1) if len(type(gate).twin.local) == 2 else gate.forward(u0)
+            out = gate.forward(u0, u1) if len(FORMULAS[cls].local) == 2 else gate.forward(u0)
         fed = [u0, u1][: len(gate.inputs)]
         want_out, want_grads = per_sample(c, fed, [r[: len(fed)] for r in rows])
         result = c.batched().run(feed_columns(fed, np.array(rows)[:, : len(fed)]))
@@ -111,7 +113,7 @@ def test_ieee_results_without_warnings() -> None:
     assert result.grads[x] == math.inf  # 1/0 + 1/-1 + 1/1, as summed scalar grads are
 
 
-def test_a_user_gate_without_a_twin_is_named_with_the_fix() -> None:
+def test_a_user_gate_is_named_with_what_to_do_instead() -> None:
     class SquareGate(Gate):
         def forward(self, u0: Unit) -> Unit:
             self.u0 = u0
@@ -124,19 +126,22 @@ def test_a_user_gate_without_a_twin_is_named_with_the_fix() -> None:
     x = Unit(2.0)
     with Circuit() as c:
         SquareGate().named("sq").forward(x * 3.0)
-    with pytest.raises(MissingTwinError, match=r"SquareGate sq \(gate 2 of 2\).*twin = Twin"):
+    with pytest.raises(MissingFormulaError, match=r"SquareGate sq \(gate 2 of 2\) is not a"):
         c.batched()
 
 
-def test_a_subclass_that_changes_backward_does_not_inherit_the_twin() -> None:
+def test_a_subclass_of_a_builtin_gate_is_not_run_with_its_parents_formula() -> None:
     from gates import MultGate
 
     class WrongMult(MultGate):
         def backward(self) -> None:
             self.u0.grad += self.utop.grad
 
-    assert MultGate.twin is not None
-    assert WrongMult.twin is None
+    x = Unit(2.0)
+    with Circuit() as c:
+        WrongMult().forward(x, x)
+    with pytest.raises(MissingFormulaError, match="WrongMult"):
+        c.batched()
 
 
 def test_feeding_a_unit_that_is_not_an_input_is_an_error() -> None:

@@ -1,4 +1,4 @@
-"""Batched replay runs neuron layers as matrix products (circuits._fusion, circuits.batched).
+"""Batched replay runs neuron layers as matrix products (circuits._layers, circuits.batched).
 
 Every answer is checked against the scalar engine run once per sample, with
 the grads added up: code that shares nothing with the fused program.
@@ -16,7 +16,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 from circuits import Circuit
-from circuits._fusion import find_layers
+from circuits._layers import find_layers
 from circuits.batched import BatchedCircuit
 from circuits.examples.mlp import ACTIVATIONS, activate
 from gates import Unit
@@ -394,17 +394,17 @@ def test_products_of_two_computed_units_are_not_neurons() -> None:
 def test_a_long_sum_that_is_no_neuron_is_walked_a_few_times_not_once_per_addition(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from circuits import _fusion
+    from circuits import _layers
 
     looks = 0
-    made_by = _fusion._Graph.made_by
+    made_by = _layers._Graph.made_by
 
-    def counted(self: _fusion._Graph, unit: Unit, kind: type) -> int | None:
+    def counted(self: _layers._Graph, unit: Unit, kind: type) -> int | None:
         nonlocal looks
         looks += 1
         return made_by(self, unit, kind)
 
-    monkeypatch.setattr(_fusion._Graph, "made_by", counted)
+    monkeypatch.setattr(_layers._Graph, "made_by", counted)
     xs = leaves(2000)
     with Circuit() as c:
         total = xs[0] + xs[1]  # a sum of leaves: every addition has two "biases"

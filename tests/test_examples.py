@@ -24,7 +24,7 @@ from circuits.examples import (
     xor,
 )
 from circuits.examples.mlp import MLP
-from gates import Unit, watching
+from gates import GateObserver, Unit, watching
 from gates.backprop import gates_behind
 
 
@@ -57,7 +57,7 @@ def test_registry_has_the_demos_the_cli_and_docs_name() -> None:
         assert example.title
 
 
-class _Counter:
+class _Counter(GateObserver):
     def __init__(self) -> None:
         self.forward = 0
         self.backward = 0
@@ -65,7 +65,7 @@ class _Counter:
     def gate_forward(self, gate: object, inputs: object, output: object, previous: object) -> None:
         self.forward += 1
 
-    def gate_backward(self, gate: object, grads_before: object) -> None:
+    def gate_backward(self, step: object) -> None:
         self.backward += 1
 
 

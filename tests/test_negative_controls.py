@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from circuits import Circuit, gradcheck
 from circuits.strategies import circuits, gradcheck_property
 from gates import AddGate, Gate, MultGate, TanhGate, Unit
-from gates.naming import describe_gate
+from gates.labels import describe_gate
 
 
 class FlippedSignMultGate(Gate):

@@ -16,7 +16,7 @@ from rich.console import Console
 from circuits import Circuit
 from circuits.tracer import Tracer, render_event
 from gates import Gate, LogGate, MultGate, Unit
-from gates.observe import active_observers
+from gates.observe import watchers
 
 S = 1.0 / (1.0 + math.exp(-2.0))
 DS = S * (1.0 - S)
@@ -296,11 +296,11 @@ def test_summary_marks_constants_as_taking_no_grad() -> None:
 
 
 def test_observer_is_removed_after_the_block_even_on_error() -> None:
-    before = active_observers()
+    before = tuple(watchers())
     with pytest.raises(ZeroDivisionError), Tracer(console=fixed_console()):
         MultGate().forward(Unit(1.0), Unit(2.0))
         _ = 1 / 0
-    assert active_observers() == before
+    assert tuple(watchers()) == before
 
 
 def test_a_tracer_cannot_be_nested_in_itself() -> None:

@@ -23,8 +23,8 @@ sigmoid   value 0.8176  grad 1.0
 <- n: gradient that flowed along the edge = upstream grad x local derivative
 """
 
-from circuits.drawing.drawing import Drawing, draw
 from circuits.drawing.graph import Graph, build_graph
+from circuits.drawing.picture import Drawing, draw
 from circuits.drawing.render import DrawingUnavailable, can_render
 
 __all__ = ["Drawing", "DrawingUnavailable", "Graph", "build_graph", "can_render", "draw"]

@@ -33,7 +33,7 @@ from rich.tree import Tree
 
 from circuits.drawing.dot import constant_text
 from circuits.drawing.graph import Edge, Graph, UnitNode
-from circuits.naming import format_number
+from circuits.formatting import format_number
 
 __all__ = ["to_renderable"]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 from circuits.drawing.graph import Edge, GateNode, Graph, UnitNode
-from circuits.naming import format_number
+from circuits.formatting import format_number
 
 __all__ = ["constant_text", "quote", "to_dot"]
 

@@ -28,10 +28,10 @@ from functools import cached_property
 from typing import Any, Literal
 
 from circuits.circuit import Circuit
-from circuits.naming import Names
+from circuits.names import Names
 from gates import Gate, Unit
-from gates.backprop import gates_behind
-from gates.gate import local_grads
+from gates.graph import gates_behind
+from gates.rerun import local_grads
 
 __all__ = ["Edge", "EdgeLabel", "GateNode", "Graph", "Kind", "UnitNode", "View", "build_graph"]
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from gates import Gate, Unit
-from gates.gate import recompute
+from gates.rerun import recompute
 
 __all__ = [
     "ROUNDING",

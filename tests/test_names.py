@@ -1,4 +1,4 @@
-"""circuits.naming: which names a trace or drawing gives units and gates."""
+"""circuits.names: which names a trace or drawing gives units and gates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from circuits.naming import Names, format_number, held_units
+from circuits.formatting import format_number
+from circuits.names import Names, held_units
 from gates import AddGate, Gate, MultGate, SigmoidGate, Unit, name_of
 
 
@@ -132,9 +133,9 @@ def test_user_gates_attribute_names_are_found() -> None:
 
 
 def test_inputs_stored_under_no_attribute_show_their_position() -> None:
-    p, q = Unit(2.0), Unit(3.0)
+    p, q, r = Unit(2.0), Unit(3.0), Unit(4.0)
     lg = ListGate()
-    lg.forward(p, q)
+    lg.forward(p, q, r)  # (one or two inputs would also be lg.u0, lg.u1)
     assert Names({"lg": lg}).names_of(q) == ["lg.inputs[1]"]
 
 

@@ -41,7 +41,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from circuits._twins import twin_of
+from circuits._compiled import FORMULAS, formula_of
 from gates import AddGate, Gate, MultGate, Unit
 
 __all__ = ["MIN_PRODUCTS", "Layer", "find_layers"]
@@ -149,9 +149,8 @@ class _Graph:
     def made_by(self, unit: Unit, kind: type[Gate]) -> int | None:
         """The position of the gate that makes ``unit``, if it computes what ``kind`` does."""
         index = self.made_at.get(unit)
-        # Matched by the maths (the twin), so a user's gate with the same maths counts
-        # too, and a subclass that changes the maths (and so has no twin) does not.
-        if index is None or twin_of(self.gates[index]) != kind.twin:
+        # Matched by class: a subclass, which may change the maths, has no formula.
+        if index is None or formula_of(self.gates[index]) is not FORMULAS[kind]:
             return None
         return index
 
@@ -265,15 +264,15 @@ def _activations(graph: _Graph, sums: tuple[Unit, ...]) -> tuple[Gate, ...] | No
         if reader is None:
             return None
         gate = graph.gates[reader]
-        if len(gate.inputs) != 1 or twin_of(gate) is None:
+        if len(gate.inputs) != 1 or formula_of(gate) is None:
             return None
         gates.append(gate)
     first = gates[0]
-    twin = twin_of(first)
-    assert twin is not None
+    formula = formula_of(first)
+    assert formula is not None
     for gate in gates[1:]:
         if type(gate) is not type(first) or any(
-            getattr(gate, p) != getattr(first, p) for p in twin.params
+            getattr(gate, p) != getattr(first, p) for p in formula.params
         ):
             return None
     return tuple(gates)

@@ -38,9 +38,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gates import Gate, Unit
-from gates.naming import name_of
+from gates.labels import name_of
 
-__all__ = ["NameIndex", "Names", "format_number", "held_units"]
+__all__ = ["NameIndex", "Names", "held_units"]
 
 # Rank of each kind of name; lower is shown first.
 _VARIABLE, _VIA_VARIABLE, _LABEL, _VIA_LABEL, _AUTO, _VIA_AUTO = range(6)
@@ -51,31 +51,6 @@ _VARIABLE, _VIA_VARIABLE, _LABEL, _VIA_LABEL, _AUTO, _VIA_AUTO = range(6)
 _MAX_SEQUENCE = 64
 
 _slot_cache: dict[type, tuple[str, ...]] = {}
-
-
-def format_number(x: float) -> str:
-    """A number as traces show it: short, and never hiding a sign or a nan.
-
-    Whole numbers keep one decimal, others four, and very large or very small
-    ones use an exponent, so a column of grads stays readable.
-
-    >>> [format_number(v) for v in (0.0, -3.0, 0.8807970779778823, 1.5e-07, 2e9)]
-    ['0.0', '-3.0', '0.8808', '1.500e-07', '2.000e+09']
-    >>> format_number(float("nan")), format_number(float("-inf"))
-    ('nan', '-inf')
-    """
-    if x != x:
-        return "nan"
-    if x in (float("inf"), float("-inf")):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return "0.0"  # also -0.0: the sign of a zero gradient means nothing here
-    size = abs(x)
-    if x == int(x) and size < 1e6:
-        return f"{x:.1f}"
-    if 1e-4 <= size < 1e5:
-        return f"{x:.4f}"
-    return f"{x:.3e}"
 
 
 def _slot_names(cls: type) -> tuple[str, ...]:
@@ -93,11 +68,15 @@ def _slot_names(cls: type) -> tuple[str, ...]:
     return cached
 
 
+_NOT_UNITS = ("inputs", "label", "_name", "_inputs")
+
+
 def held_units(gate: Gate) -> list[tuple[str, Unit]]:
     """The units a gate holds, as ``(attribute, unit)``: inputs first, ``utop`` last.
 
     Built-in gates hold ``u0``, ``u1`` and ``utop``; a user's gate may use any
-    attribute names. An input stored under no attribute shows as
+    attribute names, which are then shown instead of the ``u0``, ``u1`` the
+    base class also sets. An input stored under no attribute shows as
     ``inputs[i]``.
 
     >>> from gates import MultGate, Unit
@@ -107,16 +86,22 @@ def held_units(gate: Gate) -> list[tuple[str, Unit]]:
     ['u0', 'u1', 'utop']
     """
     found: list[tuple[str, Unit]] = []
+    own_names: set[int] = set()  # units the gate holds under names of its own
     utop: Unit | None = None
-    attributes = [s for s in _slot_names(type(gate)) if s not in ("inputs", "label", "_name")]
+    attributes = [s for s in _slot_names(type(gate)) if s not in _NOT_UNITS]
     attributes.extend(getattr(gate, "__dict__", {}))
+    # The gate's own names first, then u0 and u1 for what they did not name.
+    attributes.sort(key=lambda name: name in ("u0", "u1"))
     for attribute in attributes:
         value = getattr(gate, attribute, None)
         if not isinstance(value, Unit):
             continue
         if attribute == "utop":
             utop = value
-        else:
+        elif attribute not in ("u0", "u1"):
+            found.append((attribute, value))
+            own_names.add(id(value))
+        elif id(value) not in own_names:
             found.append((attribute, value))
     inputs: tuple[Unit, ...] = getattr(gate, "inputs", ())
     stored = {id(unit) for _, unit in found}
