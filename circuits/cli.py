@@ -1,9 +1,8 @@
 """The ``circuits`` command: trace, draw and check a learner's script, run the examples.
 
-A thin layer over the API. The learner's script runs unedited, as
-``python SCRIPT.py`` would run it (``__name__ == "__main__"``, its folder on
-``sys.path``), with our tools watching: its own global variables name the
-units and gates it builds, read live as the script runs.
+A thin layer over the API: the parser and one function per subcommand. The
+learner's script runs unedited (``circuits/script.py``), with our tools
+watching: its own global variables name the units and gates it builds.
 
     circuits trace neuron.py            every gate call, one row each
     circuits trace neuron.py --step     ... pausing after each
@@ -18,12 +17,8 @@ or a check fails, 2 for a usage error (a missing file, an unknown option).
 from __future__ import annotations
 
 import argparse
-import builtins
 import contextlib
-import io
 import sys
-import traceback
-import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
@@ -32,22 +27,29 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from circuits.circuit import Circuit
 from circuits.drawing import Drawing, DrawingUnavailable, draw
 from circuits.examples import EXAMPLES
 from circuits.gradcheck import gradcheck
+from circuits.script import (
+    PROG,
+    ConsoleWriter,
+    LastOutput,
+    ScriptFailed,
+    UsageError,
+    as_main,
+    run_script,
+    script_path,
+)
+from circuits.script import (
+    target as script_target,
+)
 from circuits.tracer import Tracer
-from gates import CircuitError, Gate, GateObserver, Unit
+from gates import CircuitError, Unit
 from gates.observe import watching
 
 __all__ = ["main"]
 
-PROG = "circuits"
 _DEFAULT_LIMIT = 500  # rows; a training loop would otherwise print for minutes
-
-
-class UsageError(Exception):
-    """A mistake in how the command was called; shown as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,150 +57,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-# -- running a learner's script ------------------------------------------------
-
-
-class ScriptFailed(Exception):
-    """The learner's script raised; its traceback has been printed."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-def _script_path(text: str) -> Path:
-    path = Path(text)
-    if not path.exists():
-        raise UsageError(f"no such file: {text!r}")
-    if not path.is_file():
-        raise UsageError(f"not a file: {text!r} (give the path of a Python script)")
-    return path.resolve()
-
-
-@contextlib.contextmanager
-def _as_main(path: Path, argv: Sequence[str]) -> Iterator[dict[str, Any]]:
-    """A fresh ``__main__`` module for the script, as ``python SCRIPT.py`` makes.
-
-    Yields its globals dict, which is what names the script's units live.
-    ``sys.argv``, ``sys.path[0]`` and ``sys.modules['__main__']`` are put back
-    afterwards.
-    """
-    module = types.ModuleType("__main__")
-    module.__file__ = str(path)
-    module.__dict__["__builtins__"] = builtins
-    saved_main = sys.modules.get("__main__")
-    saved_argv = sys.argv
-    folder = str(path.parent)
-    sys.modules["__main__"] = module
-    sys.argv = [str(path), *argv]
-    sys.path.insert(0, folder)
-    try:
-        yield module.__dict__
-    finally:
-        if saved_main is not None:
-            sys.modules["__main__"] = saved_main
-        sys.argv = saved_argv
-        with contextlib.suppress(ValueError):
-            sys.path.remove(folder)
-
-
-def _run(path: Path, namespace: dict[str, Any]) -> None:
-    """Execute the script in ``namespace``; on an error print its traceback
-    (from the script's own first frame) and raise ``ScriptFailed``."""
-    try:
-        code = compile(path.read_text(encoding="utf-8"), str(path), "exec")
-    except SyntaxError as exc:
-        sys.stderr.write("".join(traceback.format_exception_only(type(exc), exc)))
-        raise ScriptFailed(1) from None
-    try:
-        exec(code, namespace)
-    except SystemExit as exc:
-        if exc.code in (None, 0):
-            return
-        if not isinstance(exc.code, int):
-            print(exc.code, file=sys.stderr)
-            raise ScriptFailed(1) from None
-        raise ScriptFailed(exc.code) from None
-    except KeyboardInterrupt:
-        raise ScriptFailed(130) from None
-    except Exception as exc:
-        tb = exc.__traceback__
-        # Skip our own frames: the learner's traceback starts in their script.
-        while tb is not None and tb.tb_frame.f_code.co_filename != str(path):
-            tb = tb.tb_next
-        traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)
-        print(f"{PROG}: {path.name} raised {type(exc).__name__}", file=sys.stderr)
-        raise ScriptFailed(1) from None
-
-
-class _ConsoleWriter(io.TextIOBase):
-    """A stand-in for ``sys.stdout`` that prints through a rich console, so a
-    recorded trace (``--save-html``) includes the script's own output."""
-
-    def __init__(self, console: Console) -> None:
-        self._console = console
-        self._pending = ""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        lines = (self._pending + text).split("\n")
-        self._pending = lines.pop()
-        for line in lines:
-            self._console.print(Text(line), soft_wrap=True)
-        return len(text)
-
-    def flush(self) -> None:
-        if self._pending:
-            self._console.print(Text(self._pending), soft_wrap=True, end="")
-            self._pending = ""
-
-
-class _LastOutput(GateObserver):
-    """An observer that remembers the unit the most recent gate call wrote."""
-
-    def __init__(self) -> None:
-        self.unit: Unit | None = None
-
-    def gate_forward(
-        self, gate: Gate, inputs: tuple[Unit, ...], output: Unit, previous: float | None
-    ) -> None:
-        self.unit = output
-
-
-def _lookup(namespace: dict[str, Any], name: str, script: Path) -> Any:
-    """``name`` (or a dotted path such as ``n.s`` or ``sg0.utop``) in the script's globals."""
-    head, *rest = name.split(".")
-    if head not in namespace:
-        found = sorted(
-            k for k, v in namespace.items() if isinstance(v, (Unit, Circuit)) and k[:1] != "_"
-        )
-        hint = f"; its units and circuits: {', '.join(found)}" if found else ""
-        raise UsageError(f"{script.name} has no global variable {head!r}{hint}")
-    value = namespace[head]
-    for i, attribute in enumerate(rest):
-        try:
-            value = getattr(value, attribute)
-        except AttributeError:
-            so_far = ".".join([head, *rest[:i]])
-            raise UsageError(f"{so_far} has no attribute {attribute!r}") from None
-    return value
-
-
-def _target(
-    namespace: dict[str, Any], unit_name: str | None, last: Unit | None, script: Path
-) -> Unit | Circuit:
-    if unit_name is not None:
-        value = _lookup(namespace, unit_name, script)
-        if not isinstance(value, (Unit, Circuit)):
-            raise UsageError(f"{unit_name} is a {type(value).__name__}, not a Unit or a Circuit")
-        return value
-    if last is None:
-        raise UsageError(f"{script.name} ran no gate, so there is no circuit to use")
-    return last
 
 
 # -- the subcommands -----------------------------------------------------------
@@ -209,7 +67,7 @@ def _console(width: int | None, *, record: bool = False, file: TextIO | None = N
 
 
 def _trace(args: argparse.Namespace) -> int:
-    path = _script_path(args.script)
+    path = script_path(args.script)
     record = bool(args.save_html or args.save_svg)
     # Bound to the real stdout now: the script's own output may be redirected
     # into this console below, and must not loop back into it.
@@ -217,14 +75,14 @@ def _trace(args: argparse.Namespace) -> int:
     limit = args.limit or None
     console.print(Text(f"Tracing {path.name}", style="bold"))
     redirect: contextlib.AbstractContextManager[Any] = (
-        contextlib.redirect_stdout(_ConsoleWriter(console)) if record else contextlib.nullcontext()
+        contextlib.redirect_stdout(ConsoleWriter(console)) if record else contextlib.nullcontext()
     )
     status = 0
-    with _as_main(path, args.script_args) as namespace:
+    with as_main(path, args.script_args) as namespace:
         tracer = Tracer(console=console, names=namespace, step=args.step, limit=limit)
         try:
             with redirect, tracer:
-                _run(path, namespace)
+                run_script(path, namespace)
         except ScriptFailed as failed:
             status = failed.status
     if not tracer.events:
@@ -239,16 +97,16 @@ def _trace(args: argparse.Namespace) -> int:
 
 
 def _draw(args: argparse.Namespace) -> int:
-    path = _script_path(args.script)
+    path = script_path(args.script)
     if args.format == "png" and args.output is None and sys.stdout.isatty():
         raise UsageError("a PNG is binary: name a file with -o FILE.png")
-    last = _LastOutput()
-    with _as_main(path, args.script_args) as namespace:
+    last = LastOutput()
+    with as_main(path, args.script_args) as namespace:
         # Only the drawing goes to stdout (so `> file.dot` works); the
         # script's own prints go to stderr.
         with contextlib.redirect_stdout(sys.stderr), watching(last):
-            _run(path, namespace)
-        target = _target(namespace, args.unit, last.unit, path)
+            run_script(path, namespace)
+        target = script_target(namespace, args.unit, last.unit, path)
         try:
             drawing = draw(target, view=args.view, edges=args.edges, names=namespace)
         except CircuitError as exc:  # e.g. a gate forwarded again since
@@ -306,12 +164,12 @@ def _labelled_by_variables(namespace: dict[str, Any]) -> Iterator[None]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    path = _script_path(args.script)
-    last = _LastOutput()
-    with _as_main(path, args.script_args) as namespace:
+    path = script_path(args.script)
+    last = LastOutput()
+    with as_main(path, args.script_args) as namespace:
         with watching(last):
-            _run(path, namespace)
-        target = _target(namespace, args.unit, last.unit, path)
+            run_script(path, namespace)
+        target = script_target(namespace, args.unit, last.unit, path)
         try:
             with _labelled_by_variables(namespace):
                 result = gradcheck(target, eps=args.eps, rtol=args.rtol, atol=args.atol)

@@ -1,4 +1,4 @@
-"""Batched replay runs neuron layers as matrix products (circuits._layers, circuits.batched).
+"""circuits._layers: neuron layers found in a gate list, run by batched replay as matrix products.
 
 Every answer is checked against the scalar engine run once per sample, with
 the grads added up: code that shares nothing with the fused program.
