@@ -40,7 +40,14 @@ from typing import Any
 from gates import Gate, Unit
 from gates.labels import name_of
 
-__all__ = ["NameIndex", "Names", "held_units"]
+__all__ = [
+    "NameIndex",
+    "Names",
+    "attribute_of",
+    "held_units",
+    "is_automatic_rank",
+    "is_given_rank",
+]
 
 # Rank of each kind of name; lower is shown first.
 _VARIABLE, _VIA_VARIABLE, _LABEL, _VIA_LABEL, _AUTO, _VIA_AUTO = range(6)
@@ -69,6 +76,25 @@ def _slot_names(cls: type) -> tuple[str, ...]:
 
 
 _NOT_UNITS = ("inputs", "label", "_name", "_inputs")
+
+
+def attribute_of(gate: Gate, unit: Unit) -> str | None:
+    """The attribute under which ``gate`` holds ``unit`` (``u0``), if any."""
+    for attribute, held in held_units(gate):
+        if held is unit:
+            return attribute
+    return None
+
+
+def is_automatic_rank(rank: int) -> bool:
+    """Whether a name of this rank is a bare automatic name (``u7``)."""
+    return rank == _AUTO
+
+
+def is_given_rank(rank: int) -> bool:
+    """Whether a name of this rank was given by a person: a variable, a label,
+    or a path through a gate that has one (``addg1.utop``)."""
+    return rank <= _VIA_LABEL
 
 
 def held_units(gate: Gate) -> list[tuple[str, Unit]]:
@@ -186,7 +212,8 @@ class NameIndex:
                     gates[value] = None
                     self._gate_names.setdefault(id(value), (_VARIABLE, name))
         gates.update(seen)
-        self._paths: dict[int, list[tuple[int, str]]] = {}
+        # unit id -> (rank, gate, attribute) for every gate that holds it
+        self._paths: dict[int, list[tuple[int, Gate, str]]] = {}
         self._covered: set[int] = set()
         for gate in gates:
             self._add_paths(gate)
@@ -202,32 +229,52 @@ class NameIndex:
         if id(gate) in self._covered:
             return
         self._covered.add(id(gate))
-        rank, gate_name = self._gate_rank(gate)
+        rank, _ = self._gate_rank(gate)
         path_rank = {_VARIABLE: _VIA_VARIABLE, _LABEL: _VIA_LABEL}.get(rank, _VIA_AUTO)
         for attribute, unit in held_units(gate):
-            self._paths.setdefault(id(unit), []).append((path_rank, f"{gate_name}.{attribute}"))
+            self._paths.setdefault(id(unit), []).append((path_rank, gate, attribute))
 
     def gate_name(self, gate: Gate) -> str:
         """The gate's variable name, else its label, else its automatic name."""
         return self._gate_rank(gate)[1]
 
-    def names_of(self, unit: Unit) -> list[str]:
-        """Every name ``unit`` goes by, best first (see the module docstring)."""
+    def parts(self, unit: Unit) -> list[tuple[int, Gate | None, str]]:
+        """Every name ``unit`` goes by as ``(rank, gate, text)``, best first: a
+        path through a gate is ``(rank, gate, attribute)``, any other name
+        ``(rank, None, name)``. Lower ranks are better; :func:`is_given_rank`
+        tells names a person gave from automatic ones."""
         maker = unit.gate
         if maker is not None and id(maker) not in self._covered:
             self._add_paths(maker)
-        ranked: list[tuple[int, str]] = [(_VARIABLE, n) for n in self._variables.get(id(unit), ())]
-        ranked.extend(self._paths.get(id(unit), ()))
+        found: list[tuple[int, Gate | None, str]] = [
+            (_VARIABLE, None, n) for n in self._variables.get(id(unit), ())
+        ]
+        found.extend(self._paths.get(id(unit), ()))
         if unit.label is not None:
-            ranked.append((_LABEL, unit.label))
-        if not any(rank <= _VIA_LABEL for rank, _ in ranked):
-            ranked.append((_AUTO, name_of(unit)))
-        ranked.sort(key=lambda item: item[0])  # stable: keeps mapping and gate order
-        result: list[str] = []
-        for _, name in ranked:
-            if name not in result:
-                result.append(name)
+            found.append((_LABEL, None, unit.label))
+        if not any(rank <= _VIA_LABEL for rank, _, _ in found):
+            found.append((_AUTO, None, name_of(unit)))
+        found.sort(key=lambda item: item[0])  # stable: keeps mapping and gate order
+        return found
+
+    def text(self, gate: Gate | None, text: str) -> str:
+        """A name part as shown: ``text``, or ``gate_name.text`` for a path."""
+        return text if gate is None else f"{self.gate_name(gate)}.{text}"
+
+    def ranked(self, unit: Unit) -> list[tuple[int, str]]:
+        """Every name ``unit`` goes by, with its rank (lower is better), best first."""
+        result: list[tuple[int, str]] = []
+        seen: set[str] = set()
+        for rank, gate, text in self.parts(unit):
+            name = self.text(gate, text)
+            if name not in seen:
+                seen.add(name)
+                result.append((rank, name))
         return result
+
+    def names_of(self, unit: Unit) -> list[str]:
+        """Every name ``unit`` goes by, best first (see the module docstring)."""
+        return [name for _, name in self.ranked(unit)]
 
     def name(self, unit: Unit) -> str:
         """The best name of ``unit``."""
@@ -239,11 +286,8 @@ class NameIndex:
 
     def held_as(self, gate: Gate, unit: Unit) -> str:
         """What ``gate`` calls ``unit`` (``sg0.u0``), or the unit's best name."""
-        gate_name = self.gate_name(gate)
-        for attribute, held in held_units(gate):
-            if held is unit:
-                return f"{gate_name}.{attribute}"
-        return self.name(unit)
+        attribute = attribute_of(gate, unit)
+        return self.name(unit) if attribute is None else f"{self.gate_name(gate)}.{attribute}"
 
     def is_named(self, unit: Unit) -> bool:
         """Whether anything names ``unit`` besides its automatic name: a

@@ -1,10 +1,11 @@
-"""``Tracer``: watch every gate call as it happens, one printed row per call.
+"""``Tracer``: watch every gate call, one row per call.
 
 Each row says which gate ran (its name and type), in which phase, what it read
 and what it wrote. A written unit is shown with every name it goes by at that
 moment, so the guide's question "does ``sg0.u0.grad`` reach
 ``addg1.utop.grad``?" is answered on screen: the row reads
-``sg0.u0 is addg1.utop``, one object held by both gates.
+``sg0.u0 is addg1.utop``, one object held by both gates. A unit keeps one
+name in every row of a trace.
 
 >>> import io
 >>> from rich.console import Console
@@ -18,114 +19,75 @@ moment, so the guide's question "does ``sg0.u0.grad`` reach
 ...     mulg.backward()
 >>> [(e.gate_name, e.phase) for e in tracer.events]
 [('mulg', 'forward'), ('mulg', 'backward')]
->>> [(w.name, w.before, w.after) for w in tracer.events[1].writes]
-[('mulg.u0', 0.0, -3.0), ('mulg.u1', 0.0, 2.0)]
+>>> [(w.name, w.also, w.before, w.after) for w in tracer.events[1].writes]
+[('mulg.u0', ('a',), 0.0, -3.0), ('mulg.u1', ('b',), 0.0, 2.0)]
 """
 
 from __future__ import annotations
 
-import math
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
-from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
-from circuits.formatting import format_number
-from circuits.names import NameIndex, Names
+from circuits.events import Phase, Read, TraceEvent, Write
+from circuits.names import NameIndex, Names, is_automatic_rank, is_given_rank
 from circuits.stepper import Stepper, TraceStopped
+from circuits.trace_table import event_table, legend, print_plain, render_event, unit_table
 from gates import BackwardStep, Gate, GateObserver, Unit
 from gates.observe import unwatch, watch
 
 __all__ = ["Read", "TraceEvent", "Tracer", "Write"]
 
-Phase = Literal["forward", "backward"]
 
-# Styles; all text is built as rich Text, never parsed as markup, so a label
-# such as "w[0]" shows as written.
-_NAME = "bold cyan"
-_GATE = "bold"
-_PHASE_STYLE = {"forward": "green", "backward": "magenta", "replay": "cyan"}
-_NONFINITE = "bold reverse red"
-
-
-@dataclass(frozen=True)
-class Read:
-    """A unit a gate read: its ``value`` then, and its ``grad`` if the gate read that.
-
-    In a backward event the first read is the gate's output, whose ``grad`` is
-    the upstream gradient the gate passes on.
-    """
-
-    unit: Unit
-    name: str
-    value: float
-    grad: float | None = None
-    upstream: float | None = None  # in a backward event: what this pass sent into the output
+# A read: (unit, its value, its grad and this pass's share, in a backward event).
+_RawRead = tuple[Unit, float, float | None, float | None]
+# A name as parts: (rank, the gate of a path or None, attribute or name).
+_Part = tuple[int, Gate | None, str]
+# (unit, the attribute the gate holds it by, every name it went by then, field, before, after)
+_RawWrite = tuple[Unit, str | None, list[_Part], Literal["value", "grad"], float | None, float]
 
 
-@dataclass(frozen=True)
-class Write:
-    """A unit a gate wrote: which field, the number before and after.
-
-    ``name`` is what the gate calls the unit (``sg0.u0``); ``also`` lists every
-    other name the same object goes by at that moment (``addg1.utop``).
-    ``before`` is None for a fresh forward output.
-    """
-
-    unit: Unit
-    name: str
-    also: tuple[str, ...]
-    field: Literal["value", "grad"]
-    before: float | None
-    after: float
-
-    @property
-    def change(self) -> float | None:
-        """``after - before``: for a grad, what this gate added."""
-        return None if self.before is None else self.after - self.before
-
-
-@dataclass(frozen=True)
-class TraceEvent:
-    """One gate call, as data: the same facts as the printed row."""
+@dataclass
+class _Call:
+    """One gate call as it happened: the numbers, and the names known then."""
 
     step: int
     gate: Gate
-    gate_name: str
     phase: Phase
-    replay: bool  # a forward recomputed in place by Circuit.forward()
-    reads: tuple[Read, ...]
-    writes: tuple[Write, ...]
-
-    @property
-    def gate_type(self) -> str:
-        return type(self.gate).__name__
+    replay: bool
+    reads: list[_RawRead]
+    writes: list[_RawWrite]
 
 
 class Tracer(GateObserver):
-    """Print one row per gate call while the ``with`` block runs.
+    """Show one row per gate call while the ``with`` block runs.
 
     Args:
         console: the rich console to print on (a new one on stdout by default).
         names: a mapping such as ``vars()`` giving the caller's variable names
             for units and gates; units held by named gates are then called
             ``addg1.utop``. Without it, labels and automatic names are used.
-            It is read at every event, so at module level (or in a notebook)
-            names assigned later show up; inside a function ``vars()`` is a
-            snapshot of the locals at the time it is called.
+            At module level (or in a notebook) names assigned later show up;
+            inside a function ``vars()`` is a snapshot of the locals.
         step: pause after each event (Enter: next, ``c``: run to the end,
             ``q``: stop); runs through when input is not a terminal.
         limit: print and keep at most this many events (a training loop makes
             thousands); later ones are only counted.
         summary: print a table of every unit when the block ends.
+        live: print each row as its gate call happens, naming each unit by
+            the best name known then and keeping it; with ``live=False``
+            every row is printed when the block ends, and each unit is named
+            by the name it has then, such as the variable a later line gave
+            it (what ``circuits trace`` does).
 
     Attributes:
-        events: the rows as :class:`TraceEvent` data, in order.
+        events: the rows as :class:`TraceEvent` data, in order, with the
+            names the rows show.
         count: every event seen, including those past ``limit``.
 
     Example:
@@ -148,20 +110,38 @@ class Tracer(GateObserver):
         step: bool = False,
         limit: int | None = None,
         summary: bool = True,
+        live: bool = True,
     ) -> None:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
             raise TypeError(f"Tracer limit must be an int or None, got {limit!r}")
         if limit is not None and limit < 0:
             raise ValueError(f"Tracer limit must be 0 or more, got {limit}")
+        if names is not None and not isinstance(names, Mapping):
+            raise TypeError(
+                f"Tracer names must be a mapping such as vars(), got {names!r} "
+                f"({type(names).__name__})"
+            )
         self.console = console if console is not None else Console()
         self.names = Names(names)
         self.limit = limit
         self.summary_at_end = summary
+        self.live = live
         self.stepper: Stepper | None = Stepper(self.console) if step else None
         self.events: list[TraceEvent] = []
         self.count = 0
-        self._units: dict[Unit, None] = {}
+        self._calls: list[_Call] = []
+        self._notes: list[tuple[int, str]] = []  # (events before it, text): the script's output
+        self._units: dict[Unit, None] = {}  # every unit seen, in order of first use
+        # unit id -> (rank, first seen) of the best name seen so far, and that name
+        self._best: dict[int, tuple[tuple[int, int], Gate | None, str]] = {}
+        self._seen_names: dict[tuple[int, int, str], int] = {}
+        self._order = itertools.count()
+        self._shown: dict[int, str] = {}  # names fixed once shown (live rows)
+        self._shown_gates: dict[int, str] = {}
+        self._live_index: NameIndex | None = None
+        self._final: NameIndex | None = None
         self._printed_header = False
+        self._explained_shares = False
         self._active = False
 
     # -- the with block ----------------------------------------------------
@@ -181,20 +161,30 @@ class Tracer(GateObserver):
     ) -> bool:
         self._active = False
         unwatch(self)
+        if not self.live:
+            self._final = self.names.snapshot()
+            self.events = [
+                self._event(call, self._final_name, self._final_gate_name) for call in self._calls
+            ]
+            self._print_rows(range(len(self.events)), with_notes=True)
         stopped = isinstance(exc, TraceStopped)
         if stopped:
-            self.console.print(Text(f"Stopped at step {self.count}.", style="bold"))
+            print_plain(self.console, Text(f"Stopped at step {self.count}.", style="bold"))
         hidden = self.count - len(self.events)
         if hidden:
-            self.console.print(
-                Text(
-                    f"... and {hidden} more gate calls, not shown (limit={self.limit}).",
-                    style="dim",
-                )
-            )
+            message = f"... and {hidden} more gate calls, not shown (limit={self.limit})."
+            print_plain(self.console, Text(message, style="dim"))
         if self.summary_at_end and self.events:
-            self.console.print(self.summary())
+            print_plain(self.console, self.summary())
         return stopped
+
+    def note(self, text: str) -> None:
+        """Show ``text`` (a line the traced script printed) between the rows,
+        where it happened."""
+        if self.live:
+            print_plain(self.console, Text(text))
+        else:
+            self._notes.append((len(self._calls), text))
 
     # -- observer hooks ----------------------------------------------------
 
@@ -204,33 +194,47 @@ class Tracer(GateObserver):
         """Observer hook: ``gate`` computed ``output`` (``previous`` set on a replay)."""
         if not self._take():
             return
-        self.names.remember(gate)
-        index = self.names.snapshot()
-        reads = tuple(Read(unit, _name_outside(index, gate, unit), unit.value) for unit in inputs)
-        write = _write(index, gate, output, "value", previous, output.value)
-        self._record(gate, index, "forward", previous is not None, reads, (write,))
+        index = self._index(gate)
+        reads: list[_RawRead] = [(unit, unit.value, None, None) for unit in inputs]
+        write = self._write(index, gate, output, "value", previous, output.value)
+        self._record(gate, index, "forward", previous is not None, reads, [write])
 
     def gate_backward(self, step: BackwardStep) -> None:
         """Observer hook: a gate added into its inputs' grads."""
         if not self._take():
             return
         gate = step.gate
-        self.names.remember(gate)
-        index = self.names.snapshot()
+        index = self._index(gate)
         out = gate.utop
-        out_name = _name_outside(index, gate, out)
-        reads = [Read(out, out_name, out.value, step.output_grad, step.upstream)]
-        reads.extend(Read(u, _name_outside(index, gate, u), u.value) for u in gate.inputs)
-        writes = tuple(
-            _write(index, gate, change.unit, "grad", change.before, change.after)
+        reads: list[_RawRead] = [(out, out.value, step.output_grad, step.upstream)]
+        reads.extend((unit, unit.value, None, None) for unit in gate.inputs)
+        writes = [
+            self._write(index, gate, change.unit, "grad", change.before, change.after)
             for change in step.changes
-        )
-        self._record(gate, index, "backward", False, tuple(reads), writes)
+        ]
+        self._record(gate, index, "backward", False, reads, writes)
 
     def _take(self) -> bool:
         """Count the event; whether to record and print it."""
         self.count += 1
         return self.limit is None or self.count <= self.limit
+
+    def _index(self, gate: Gate) -> NameIndex:
+        self.names.remember(gate)
+        return self.names.snapshot()
+
+    def _write(
+        self,
+        index: NameIndex,
+        gate: Gate,
+        unit: Unit,
+        field: Literal["value", "grad"],
+        before: float | None,
+        after: float,
+    ) -> _RawWrite:
+        from circuits.names import attribute_of
+
+        return (unit, attribute_of(gate, unit), index.parts(unit), field, before, after)
 
     def _record(
         self,
@@ -238,159 +242,143 @@ class Tracer(GateObserver):
         index: NameIndex,
         phase: Phase,
         replay: bool,
-        reads: tuple[Read, ...],
-        writes: tuple[Write, ...],
+        reads: list[_RawRead],
+        writes: list[_RawWrite],
     ) -> None:
-        event = TraceEvent(self.count, gate, index.gate_name(gate), phase, replay, reads, writes)
-        self.events.append(event)
-        for read in reads:
-            self._units[read.unit] = None
-        for write in writes:
-            self._units[write.unit] = None
-        self.console.print(self._row(event))
-        if self.stepper is not None:
-            self.stepper.pause(event.step)
+        for unit in [r[0] for r in reads] + [w[0] for w in writes]:
+            self._units[unit] = None
+            for part in index.parts(unit):
+                self._saw(unit, part)
+        call = _Call(self.count, gate, phase, replay, reads, writes)
+        self._calls.append(call)
+        if self.live:
+            self._live_index = index
+            self.events.append(self._event(call, self._live_name, self._live_gate_name))
+            self._print_rows([len(self.events) - 1], with_notes=False)
+            if self.stepper is not None:
+                self.stepper.pause(call.step)
+
+    # -- names -------------------------------------------------------------
+
+    def _saw(self, unit: Unit, part: _Part) -> None:
+        """Note that ``unit`` went by this name; the best (rank, first seen) wins."""
+        rank, gate, text = part
+        key = (id(unit), 0 if gate is None else id(gate), text)
+        seen = self._seen_names.setdefault(key, next(self._order))
+        best = self._best.get(id(unit))
+        if best is None or (rank, seen) < best[0]:
+            self._best[id(unit)] = ((rank, seen), gate, text)
+
+    def _live_gate_name(self, gate: Gate) -> str:
+        """The gate's name when first shown, kept from then on."""
+        name = self._shown_gates.get(id(gate))
+        if name is None:
+            assert self._live_index is not None
+            name = self._shown_gates[id(gate)] = self._live_index.gate_name(gate)
+        return name
+
+    def _live_name(self, unit: Unit) -> str:
+        """The best name known when the unit is first shown, kept from then on."""
+        name = self._shown.get(id(unit))
+        if name is None:
+            _, gate, text = self._best[id(unit)]
+            name = text if gate is None else f"{self._live_gate_name(gate)}.{text}"
+            self._shown[id(unit)] = name
+        return name
+
+    def _final_gate_name(self, gate: Gate) -> str:
+        assert self._final is not None
+        return self._final.gate_name(gate)
+
+    def _final_name(self, unit: Unit) -> str:
+        """A name given to the unit now (a variable, a label), else the best it had."""
+        assert self._final is not None
+        given = [part for part in self._final.parts(unit) if is_given_rank(part[0])]
+        if given:
+
+            def order(part: _Part) -> tuple[int, int]:
+                rank, gate, text = part
+                key = (id(unit), 0 if gate is None else id(gate), text)
+                return rank, self._seen_names.get(key, 1 << 60)
+
+            _, gate, text = min(given, key=order)
+        else:
+            _, gate, text = self._best[id(unit)]
+        return text if gate is None else f"{self._final_gate_name(gate)}.{text}"
+
+    def _event(self, call: _Call, name_of: Any, gate_name_of: Any) -> TraceEvent:
+        reads = tuple(
+            Read(unit, name_of(unit), value, grad, upstream)
+            for unit, value, grad, upstream in call.reads
+        )
+        writes = []
+        gate_name = gate_name_of(call.gate)
+        for unit, attribute, parts, field, before, after in call.writes:
+            own = name_of(unit)
+            held_as = own if attribute is None else f"{gate_name}.{attribute}"
+            # Every name the object went by then; a bare automatic name (u7) only
+            # if it is the unit's own name in this trace.
+            also = [own]
+            for rank, gate, text in parts:
+                name = text if gate is None else f"{gate_name_of(gate)}.{text}"
+                if name not in (held_as, *also) and not is_automatic_rank(rank):
+                    also.append(name)
+            if held_as == own:
+                also = also[1:]
+            writes.append(Write(unit, held_as, tuple(also), field, before, after))
+        return TraceEvent(
+            call.step, call.gate, gate_name, call.phase, call.replay, reads, tuple(writes)
+        )
 
     # -- rendering ---------------------------------------------------------
+
+    def _print_rows(self, positions: Any, *, with_notes: bool) -> None:
+        notes = iter(self._notes if with_notes else ())
+        note = next(notes, None)
+        for position in positions:
+            while note is not None and note[0] <= position:
+                print_plain(self.console, Text(note[1]))
+                note = next(notes, None)
+            event = self.events[position]
+            if not self._explained_shares and event.reads and event.reads[0].upstream_differs:
+                self._explained_shares = True
+                print_plain(self.console, legend(event))
+                self._printed_header = False
+            table = event_table(self.console.width, header=not self._printed_header)
+            self._printed_header = True
+            table.add_row(*render_event(event, self.console.width))
+            print_plain(self.console, table)
+        while note is not None:
+            print_plain(self.console, Text(note[1]))
+            note = next(notes, None)
 
     @property
     def units(self) -> tuple[Unit, ...]:
         """Every unit the recorded events read or wrote, in order of first use."""
         return tuple(self._units)
 
-    def _row(self, event: TraceEvent) -> Table:
-        table = _event_table(self.console.width, header=not self._printed_header)
-        self._printed_header = True
-        table.add_row(*render_event(event))
-        return table
-
-    def summary(self) -> Table:
-        """A table of every unit seen: value, grad, and every name it goes by."""
+    def summary(self) -> RenderableType:
+        """A table of every unit something still holds: value, grad, other names."""
         index = self.names.snapshot()
-        table = Table(
-            title="Units after the run",
-            title_justify="left",
-            box=box.SIMPLE_HEAD,
-            pad_edge=False,
-        )
-        table.add_column("unit", style=_NAME, overflow="fold")
-        table.add_column("value", justify="right", no_wrap=True)
-        table.add_column("grad", justify="right", no_wrap=True)
-        table.add_column("also known as", overflow="fold")
+        if self._final is None and not self.live:
+            self._final = index
+        name_of = self._final_name if not self.live else self._live_name
+        rows = []
+        left_out = 0
         for unit in self._units:
-            names = index.names_of(unit)
-            grad = _number(unit.grad) if unit.requires_grad else Text("no grad", style="dim")
-            others = Text(", ".join(names[1:]))
-            if not index.is_named(unit):
-                # e.g. the first pass's units after a second forward replaced them
-                others = Text("(no variable or gate holds it now)", style="dim")
-            table.add_row(Text(names[0]), _number(unit.value), grad, others)
-        return table
+            replaced = unit.gate is not None and unit.gate.utop is not unit
+            if replaced or not index.is_named(unit):
+                left_out += 1  # an earlier pass's output: its gate has run forward again
+                continue
+            name = name_of(unit)
+            others = [n for n in index.names_of(unit) if n != name]
+            grad = unit.grad if unit.requires_grad else None
+            rows.append((name, unit.value, grad, others))
+        return unit_table(rows, left_out)
 
     def __rich__(self) -> RenderableType:
         """A tracer renders as its rows followed by the summary (for notebooks)."""
-        rows: list[RenderableType] = []
-        table = _event_table(self.console.width, header=True)
+        table = event_table(self.console.width, header=True)
         for event in self.events:
-            table.add_row(*render_event(event))
-        rows.append(table)
-        if self.events:
-            rows.append(self.summary())
-        return Group(*rows)
-
-
-def _name_outside(index: NameIndex, gate: Gate, unit: Unit) -> str:
-    """The unit's best name that is not an attribute of ``gate`` itself.
-
-    Inside ``sg0``'s row, ``sg0.u0`` says nothing new; ``addg1.utop`` says
-    where the number came from.
-    """
-    prefix = index.gate_name(gate) + "."
-    names = index.names_of(unit)
-    for name in names:
-        if not name.startswith(prefix):
-            return name
-    return names[0]
-
-
-def _write(
-    index: NameIndex,
-    gate: Gate,
-    unit: Unit,
-    field: Literal["value", "grad"],
-    before: float | None,
-    after: float,
-) -> Write:
-    name = index.held_as(gate, unit)
-    also = tuple(n for n in index.names_of(unit) if n != name)
-    return Write(unit, name, also, field, before, after)
-
-
-def _number(x: float, style: str = "") -> Text:
-    """A formatted number; nan and inf stand out."""
-    return Text(format_number(x), style=style if math.isfinite(x) else _NONFINITE)
-
-
-def _event_table(width: int, *, header: bool) -> Table:
-    """An empty one-row table whose columns line up with every other event's.
-
-    Each event is printed as it happens, so each is its own table; fixed
-    column widths, worked out from the console width, keep them aligned.
-    """
-    width = min(width, 120)  # wider only spreads the same text thinner
-    gate_width = 11 if width < 100 else 16
-    # Four gaps between five columns, each a separator and two spaces of padding.
-    rest = max(width - 4 - gate_width - 8 - 12, 24)
-    reads_width = rest // 2
-    table = Table(
-        box=box.SIMPLE_HEAD,
-        show_header=header,
-        show_edge=False,
-        pad_edge=False,
-        padding=(0, 1),
-        header_style="bold",
-    )
-    table.add_column("#", justify="right", width=4, no_wrap=True)
-    table.add_column("gate", width=gate_width, overflow="fold")
-    table.add_column("phase", width=8, no_wrap=True)
-    table.add_column("reads", width=reads_width, overflow="fold")
-    table.add_column("writes", width=rest - reads_width, overflow="fold")
-    return table
-
-
-def render_event(event: TraceEvent) -> tuple[Text, Text, Text, Text, Text]:
-    """The five cells of an event's row: step, gate, phase, reads, writes."""
-    gate = Text(event.gate_name, style=_GATE)
-    gate.append("\n" + event.gate_type, style="dim")
-    phase_name = "replay" if event.replay else event.phase
-    phase = Text(phase_name, style=_PHASE_STYLE[phase_name])
-
-    reads = Text()
-    for read in event.reads:
-        if reads:
-            reads.append("\n")
-        if read.grad is not None:
-            reads.append(read.name, style=_NAME)
-            reads.append(".grad = ")
-            reads.append_text(_number(read.grad))
-        else:
-            reads.append(read.name, style=_NAME)
-            reads.append(" = ")
-            reads.append_text(_number(read.value))
-
-    writes = Text()
-    for write in event.writes:
-        if writes:
-            writes.append("\n")
-        writes.append(write.name, style=_NAME)
-        for other in write.also:
-            writes.append(" is ", style="dim")
-            writes.append(other, style=_NAME)
-        writes.append("\n  " + write.field + " ")
-        if write.before is None:
-            writes.append("= ")
-        else:
-            writes.append_text(_number(write.before))
-            writes.append(" -> ")
-        writes.append_text(_number(write.after, style="bold"))
-    return Text(str(event.step)), gate, phase, reads, writes
+            table.add_row(*render_event(event, self.console.width))
+        return Group(table, self.summary()) if self.events else table

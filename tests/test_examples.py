@@ -251,15 +251,39 @@ def test_sigmoid_chain_grads_shrink_toward_the_input() -> None:
     assert abs(grads[0]) < 1e-10 < 1e-2 < abs(grads[-1])
 
 
-def test_relu_chain_dies_and_leaky_relu_does_not() -> None:
+def test_relu_chain_dies_and_leaky_relu_keeps_it_alive_but_tiny() -> None:
     relu = vanishing.build_chain(activation="relu", seed=0)
     assert min(w.value for w in relu.weights) < 0  # some unit's input goes negative
     assert vanishing.layer_grads(relu) == [0.0] * 10
     assert vanishing.train_chain(relu, steps=50)[-1] == 9.0  # (0 - 3)^2 for ever
+    table = vanishing.chain_grads(depth=10, seed=0)
+    # The same quantity (dC/dw) for every activation: leaky ReLU's weight grads are
+    # never 0, and in a unit-wide chain they are smaller than the sigmoid's in every layer.
+    assert all(g != 0.0 for g in table["leaky_relu"])
+    assert all(abs(g) < 1e-14 for g in table["leaky_relu"])
+    assert abs(table["sigmoid"][-1]) > 0.1
     leaky = vanishing.build_chain(activation="leaky_relu", seed=0)
-    assert all(g != 0.0 for g in vanishing.layer_grads(leaky))
-    assert leaky.x.value == 1.0
-    assert vanishing.train_chain(leaky, steps=50)[-1] < 1e-6
+    before = [w.value for w in leaky.weights]
+    assert vanishing.train_chain(leaky, steps=100)[-1] < 1e-6  # fitted by the top layers ...
+    assert max(abs(w.value - b) for w, b in zip(leaky.weights[:8], before)) < 1e-7  # ... alone
+
+
+def test_wide_leaky_relu_brings_the_gradient_to_the_first_layer() -> None:
+    for width in (2, 4, 8):
+        live, bottom, top = vanishing.first_layer_reach(width, "leaky_relu")
+        assert live == width and bottom > 0.3 * top
+    assert vanishing.first_layer_reach(4, "relu")[0] == 0  # every path dead
+    live, bottom, top = vanishing.first_layer_reach(8, "sigmoid")
+    assert live == 8 and bottom < 1e-4 * top  # no width saves the sigmoid
+
+
+def test_the_vanishing_demo_takes_depth_and_activation(capsys: pytest.CaptureFixture[str]) -> None:
+    vanishing.demo(depth=3, activation="tanh")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("3 tanh layers")
+    chain = vanishing.build_chain(depth=3, activation="tanh", seed=0)
+    grads = vanishing.layer_grads(chain)
+    assert out[1:] == [f"dC/dw{i} = {g:+.1e}" for i, g in enumerate(grads, start=1)]
 
 
 def test_leaky_relu_leaves_negative_inputs_alone() -> None:

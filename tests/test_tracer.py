@@ -26,11 +26,14 @@ def fixed_console(width: int = 80) -> Console:
     return Console(record=True, width=width, color_system=None, file=io.StringIO())
 
 
-def trace_guide(width: int = 80) -> tuple[Tracer, dict[str, object], Console]:
-    """Run the guide's script as `circuits trace` does: its globals name things."""
+def trace_guide(
+    width: int = 80, *, live: bool = False
+) -> tuple[Tracer, dict[str, object], Console]:
+    """Run the guide's script as `circuits trace` does: its globals name things,
+    and the rows are printed when it ends, with the names it gave."""
     scope: dict[str, object] = {"__name__": "__main__"}
     console = fixed_console(width)
-    with Tracer(console=console, names=scope) as tracer:
+    with Tracer(console=console, names=scope, live=live) as tracer:
         exec(GUIDE, scope)
     return tracer, scope, console
 
@@ -115,26 +118,26 @@ PINNED_NEURON_TRACE = """\
        AddGate                  mulg1.utop = 6.0           value = 5.0
    4   addg1         forward    addg0.utop = 5.0         addg1.utop
        AddGate                  c = -3.0                   value = 2.0
-   5   sg0           forward    addg1.utop = 2.0         sg0.utop
+   5   sg0           forward    addg1.utop = 2.0         sg0.utop is s
        SigmoidGate                                         value = 0.8808
    6   sg0           backward   s.grad = 1.0             sg0.u0 is addg1.utop
        SigmoidGate              addg1.utop = 2.0           grad 0.0 -> 0.1050
-   7   addg1         backward   sg0.u0.grad = 0.1050     addg1.u0 is addg0.utop
-       AddGate                  addg0.utop = 5.0           grad 0.0 -> 0.1050
-                                c = -3.0                 addg1.u1 is c
-                                                           grad 0.0 -> 0.1050
-   8   addg0         backward   addg1.u0.grad = 0.1050   addg0.u0 is mulg0.utop
-       AddGate                  mulg0.utop = -1.0          grad 0.0 -> 0.1050
-                                mulg1.utop = 6.0         addg0.u1 is mulg1.utop
-                                                           grad 0.0 -> 0.1050
-   9   mulg1         backward   addg0.u1.grad = 0.1050   mulg1.u0 is b
-       MultGate                 b = 2.0                    grad 0.0 -> 0.3150
-                                y = 3.0                  mulg1.u1 is y
-                                                           grad 0.0 -> 0.2100
-  10   mulg0         backward   addg0.u0.grad = 0.1050   mulg0.u0 is a
-       MultGate                 a = 1.0                    grad 0.0 -> -0.1050
-                                x = -1.0                 mulg0.u1 is x
-                                                           grad 0.0 -> 0.1050
+   7   addg1         backward   addg1.utop.grad          addg1.u0 is addg0.utop
+       AddGate                    = 0.1050                 grad 0.0 -> 0.1050
+                                addg0.utop = 5.0         addg1.u1 is c
+                                c = -3.0                   grad 0.0 -> 0.1050
+   8   addg0         backward   addg0.utop.grad          addg0.u0 is mulg0.utop
+       AddGate                    = 0.1050                 grad 0.0 -> 0.1050
+                                mulg0.utop = -1.0        addg0.u1 is mulg1.utop
+                                mulg1.utop = 6.0           grad 0.0 -> 0.1050
+   9   mulg1         backward   mulg1.utop.grad          mulg1.u0 is b
+       MultGate                   = 0.1050                 grad 0.0 -> 0.3150
+                                b = 2.0                  mulg1.u1 is y
+                                y = 3.0                    grad 0.0 -> 0.2100
+  10   mulg0         backward   mulg0.utop.grad          mulg0.u0 is a
+       MultGate                   = 0.1050                 grad 0.0 -> -0.1050
+                                a = 1.0                  mulg0.u1 is x
+                                x = -1.0                   grad 0.0 -> 0.1050
 Units after the run
 
  unit          value      grad   also known as
@@ -252,17 +255,19 @@ def test_circuit_backward_and_forward_replay_are_traced() -> None:
     assert (write.unit, write.before, write.after) == (y, 6.0, 12.0)
 
 
-def test_replay_is_labelled_in_the_printed_row() -> None:
+def test_a_replay_is_a_forward_row_that_writes_in_place() -> None:
     w = Unit(2.0, label="w")
     with Circuit() as c:
         _ = w * 3.0
-    console = fixed_console()
-    with Tracer(console=console, summary=False):
+    console = fixed_console(width=120)
+    with Tracer(console=console, summary=False) as tracer:
         w.value = 1.0
         c.forward()
+    (event,) = tracer.events
+    assert (event.phase, event.replay) == ("forward", True)  # one vocabulary: row and data
     text = console.export_text()
-    assert "replay" in text
-    assert "value 6.0 -> 3.0" in text
+    assert "forward" in text and "replay" not in text
+    assert "value 6.0 -> 3.0 (in place)" in text
 
 
 def test_limit_keeps_the_first_events_and_counts_the_rest() -> None:
@@ -280,7 +285,7 @@ def test_summary_lists_every_unit_with_value_grad_and_other_names() -> None:
     _, _, console = trace_guide(width=80)
     text = console.export_text()
     summary = text[text.index("Units after the run") :]
-    assert "addg1.utop      2.0    0.1050   sg0.u0" in summary
+    assert " addg1.utop      2.0    0.1050   sg0.u0" in summary
     assert " s            0.8808       1.0   sg0.utop" in summary
 
 
@@ -324,8 +329,8 @@ def test_nothing_is_printed_or_kept_outside_the_block() -> None:
 
 
 def test_backward_rows_show_running_totals_across_passes() -> None:
-    # SEEDS.md lesson 2: h1 reads 1.00, then 1.50, then 1.75, and the trace
-    # must say so although each pass works on its own share of the gradient.
+    # The recurrence: h1 reads 1.00, then 1.50, then 1.75, and the trace must
+    # say so although each pass works on its own share of the gradient.
     w, wh = Unit(0.3, label="w"), Unit(0.5, label="wh")
     x1, x2, x3 = (Unit(1.0, requires_grad=False) for _ in range(3))
     h1 = w * x1
@@ -348,3 +353,66 @@ def test_backward_rows_show_running_totals_across_passes() -> None:
     assert writes_to_w[-1] == 4.25
     assert "1.0 -> 1.5" in console.export_text()
     assert h1.grad == 1.75
+
+
+def test_a_unit_keeps_the_name_the_script_gave_it_in_every_row() -> None:
+    # As `circuits trace` runs a script: `h1 = w * x1` names the unit only once
+    # the gate's forward has returned, yet its forward row says h1 too.
+    scope: dict[str, object] = {}
+    code = "from gates import Unit\nw = Unit(0.3)\nx1 = Unit(1.0)\nh1 = w * x1\nh1.backward()\n"
+    with Tracer(console=fixed_console(), names=scope, live=False, summary=False) as tracer:
+        exec(code, scope)
+    forward, backward = tracer.events
+    assert forward.writes[0].also == ("h1",)
+    assert backward.reads[0].name == "h1"
+    assert [r.name for r in forward.reads] == [r.name for r in backward.reads[1:]] == ["w", "x1"]
+
+
+def test_live_rows_keep_the_first_name_shown() -> None:
+    console = fixed_console()
+    w = Unit(0.3, label="w")
+    with Tracer(console=console, summary=False) as tracer:
+        h = w * 2.0
+        h.label = "h"  # given after its row was printed
+        h.backward()
+    forward, backward = tracer.events
+    first = forward.writes[0]
+    assert backward.reads[0].name == (first.also[0] if first.also else first.name)
+
+
+def test_a_pass_that_sends_less_than_a_unit_holds_says_both_once_explained() -> None:
+    from circuits.examples import accumulation
+
+    r = accumulation.build_recurrence()
+    r.h1.backward()
+    console = fixed_console(width=100)
+    with Tracer(console=console, summary=False) as tracer:
+        r.h2.backward()
+        r.h3.backward()
+    reads = {e.gate_name: e.reads[0] for e in tracer.events[:4]}
+    assert (reads["mul_h1"].grad, reads["mul_h1"].upstream) == (1.5, 0.5)
+    assert not reads["add_h2"].upstream_differs
+    text = console.export_text()
+    assert text.count("Note: ") == 1
+    assert "h1.grad = 1.5000 is what you would read now" in text
+    assert "(this pass sends 0.5000)" in text
+
+
+def test_the_summary_leaves_out_an_earlier_forwards_outputs_and_says_so() -> None:
+    from circuits.examples import EXAMPLES
+
+    console = fixed_console(width=100)
+    with Tracer(console=console, live=False):
+        EXAMPLES["neuron"].demo()
+    summary = console.export_text().split("Units after the run")[1]
+    names = [line.split()[0] for line in summary.splitlines()[3:] if line.strip()]
+    assert names.count("s") == 1 and "u1" not in names
+    assert "5 units are not shown: an earlier forward pass made them" in summary
+
+
+def test_piped_output_has_no_trailing_spaces() -> None:
+    out = io.StringIO()  # not a terminal, not recording
+    with Tracer(console=Console(file=out, width=80, color_system=None)):
+        (Unit(2.0) * Unit(3.0)).backward()
+    lines = out.getvalue().splitlines()
+    assert lines and all(line == line.rstrip() for line in lines)

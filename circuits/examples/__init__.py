@@ -33,11 +33,13 @@ __all__ = ["EXAMPLES", "Example"]
 @dataclass(frozen=True)
 class Example:
     """A named example: ``demo()`` builds it, runs forward and backward, and
-    prints what a learner should look at."""
+    prints what a learner should look at. ``options`` names the keyword
+    arguments its demo takes (the command line offers them as ``--depth``...)."""
 
     name: str
     title: str
-    demo: Callable[[], None]
+    demo: Callable[..., None]
+    options: tuple[str, ...] = ()
 
 
 EXAMPLES: dict[str, Example] = {
@@ -48,7 +50,12 @@ EXAMPLES: dict[str, Example] = {
         Example("accumulation", "Grads accumulate: h1, h2, h3 backward in turn", accumulation.demo),
         Example("mse", "A linear model's mean squared error on two points", linear_regression.demo),
         Example("xor", "XOR's 2-2-1 sigmoid network on one case", xor.demo),
-        Example("vanishing", "dC/dw layer by layer in a sigmoid chain", vanishing.demo),
+        Example(
+            "vanishing",
+            "dC/dw layer by layer in a ten-layer chain (--depth, --activation)",
+            vanishing.demo,
+            options=("depth", "activation"),
+        ),
         Example("moons", "A tiny MLP's hinge loss on two moons points", moons.demo),
         Example("svm", "One SVM step with the guide's pull", svm.demo),
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from circuits.examples._labels import labelled
 from gates import Unit
 
 __all__ = ["Fork", "Recurrence", "backward_each", "build_fork", "build_recurrence", "demo"]
@@ -46,18 +47,13 @@ def build_recurrence(
     if len(xs) != 3:
         raise ValueError(f"the recurrence has three steps, so xs needs 3 numbers, got {xs!r}")
     wu, whu = Unit(w, label="w"), Unit(wh, label="wh")
-    x1, x2, x3 = (
-        Unit(x, label=f"x{i}", requires_grad=False) for i, x in enumerate(xs, start=1)
-    )
-    h1 = wu * x1
-    wx2, wh_h1 = wu * x2, whu * h1
-    h2 = wx2 + wh_h1
-    wx3, wh_h2 = wu * x3, whu * h2
-    h3 = wx3 + wh_h2
-    # Labels, so traces and drawings name every unit.
-    labels = {"h1": h1, "wx2": wx2, "wh_h1": wh_h1, "h2": h2, "wx3": wx3, "wh_h2": wh_h2, "h3": h3}
-    for label, unit in labels.items():
-        unit.label = label
+    x1, x2, x3 = (Unit(x, label=f"x{i}", requires_grad=False) for i, x in enumerate(xs, start=1))
+    # Every unit and gate labelled, so traces and drawings name each step.
+    h1 = labelled(wu * x1, "h1")
+    wx2, wh_h1 = labelled(wu * x2, "wx2"), labelled(whu * h1, "wh_h1")
+    h2 = labelled(wx2 + wh_h1, "h2")
+    wx3, wh_h2 = labelled(wu * x3, "wx3"), labelled(whu * h2, "wh_h2")
+    h3 = labelled(wx3 + wh_h2, "h3")
     return Recurrence(wu, whu, [x1, x2, x3], h1, h2, h3)
 
 
@@ -91,13 +87,14 @@ def build_fork(p: float = 3.0) -> Fork:
     24.0
     """
     pu = Unit(p, label="p")
-    r = pu * pu + pu * pu
-    r.label = "r"
+    r = labelled(labelled(pu * pu, "pp1") + labelled(pu * pu, "pp2"), "r")
     return Fork(pu, r)
 
 
 def demo() -> None:
     """Backward from h1, then h2, then h3, printing the grads after each call."""
     r = build_recurrence()
-    for name, row in zip(("h1", "h2", "h3"), backward_each(r)):
-        print(f"after {name}.backward(): " + " ".join(f"{k}={v:.2f}" for k, v in row.items()))
+    for h in (r.h1, r.h2, r.h3):
+        h.backward()
+        grads = " ".join(f"{k}={u.grad:.2f}" for k, u in r.watched().items())
+        print(f"after {h.label}.backward(): {grads}")

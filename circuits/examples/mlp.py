@@ -23,6 +23,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from circuits.examples._labels import labelled
 from gates import Unit
 
 __all__ = ["ACTIVATIONS", "MLP", "Perceptron", "activate"]
@@ -54,12 +55,19 @@ class Perceptron:
 
     weights: list[Unit]
     bias: Unit
+    name: str | None = None  # labels its units (L1.n0.w0x, L1.n0.z) when given
 
-    def __call__(self, inputs: Sequence[Unit]) -> Unit:
-        """The weighted sum ``b + w_0*x_0 + w_1*x_1 + ...`` (no activation)."""
+    def __call__(self, inputs: Sequence[Unit], tag: str = "") -> Unit:
+        """The weighted sum ``b + w_0*x_0 + w_1*x_1 + ...`` (no activation);
+        ``tag`` ends the labels of its units, to tell one input's from another's."""
         total = self.bias
-        for w, x in zip(self.weights, inputs):
-            total = total + w * x
+        last = len(self.weights) - 1
+        for i, (w, x) in enumerate(zip(self.weights, inputs)):
+            product = w * x
+            total = total + product
+            if self.name is not None:
+                labelled(product, f"{self.name}.w{i}x{tag}")
+                labelled(total, f"{self.name}.{'z' if i == last else f's{i}'}{tag}")
         return total
 
 
@@ -103,16 +111,21 @@ class MLP:
                     for i in range(fan_in)
                 ]
                 bias = Unit(0.0, label=None if name is None else f"{name}.b")
-                layer.append(Perceptron(weights, bias))
+                layer.append(Perceptron(weights, bias, name))
             self.layers.append(layer)
 
-    def __call__(self, inputs: Sequence[Unit]) -> list[Unit]:
-        """The output layer's scores for one input vector."""
+    def __call__(self, inputs: Sequence[Unit], tag: str = "") -> list[Unit]:
+        """The output layer's scores for one input vector (``tag``: see Perceptron)."""
         values = list(inputs)
         last = len(self.layers) - 1
         for depth, layer in enumerate(self.layers):
-            sums = [perceptron(values) for perceptron in layer]
-            values = sums if depth == last else [activate(z, self.activation) for z in sums]
+            sums = [perceptron(values, tag) for perceptron in layer]
+            if depth == last:
+                return sums
+            values = [activate(z, self.activation) for z in sums]
+            for perceptron, a in zip(layer, values):
+                if perceptron.name is not None:
+                    labelled(a, f"{perceptron.name}.h{tag}")
         return values
 
     def parameters(self) -> list[Unit]:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from circuits.circuit import Circuit
+from circuits.examples._labels import labelled
 from circuits.examples.mlp import MLP
 from gates import Unit
 
@@ -65,14 +66,18 @@ def build_hinge_loss(net: MLP, data: Sequence[Point]) -> tuple[Circuit, list[Uni
     scores = []
     with Circuit() as circuit:
         total: Unit | None = None
-        for (x1, x2), label in data:
-            score = net([Unit(x1, requires_grad=False), Unit(x2, requires_grad=False)])[0]
+        for i, ((x1, x2), label) in enumerate(data, start=1):
+            x = [
+                Unit(x1, label=f"x1@{i}", requires_grad=False),
+                Unit(x2, label=f"x2@{i}", requires_grad=False),
+            ]
+            score = labelled(net(x, tag=f"@{i}")[0], f"score@{i}")
             scores.append(score)
-            margin = (1.0 - label * score).relu()  # 0 once the point is safely on its side
-            total = margin if total is None else total + margin
+            pull = labelled(label * score, f"yscore@{i}")
+            margin = labelled(labelled(1.0 - pull, f"gap@{i}").relu(), f"margin@{i}")  # 0 once safe
+            total = margin if total is None else labelled(total + margin, f"total@{i}")
         assert total is not None  # data is not empty
-        loss = total / len(data)
-    loss.label = "loss"
+        loss = labelled(total / len(data), "loss")
     return circuit, scores, loss
 
 

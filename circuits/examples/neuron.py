@@ -60,6 +60,8 @@ def forward_neuron(n: Neuron) -> Unit:
     n.s = n.sg0.forward(axpbypc)
     n.s.label = "s"
     return n.s
+
+
 # --8<-- [end:forward]
 
 
@@ -90,6 +92,8 @@ def backward_by_hand(n: Neuron) -> None:
     n.addg0.backward()
     n.mulg1.backward()
     n.mulg0.backward()
+
+
 # --8<-- [end:backward]
 
 

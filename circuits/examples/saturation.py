@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from circuits.examples._labels import labelled
 from gates import AddGate, MultGate, SigmoidGate, Unit
 
 __all__ = ["DeadNeuron", "Saturation", "build_dead_neuron", "build_saturation", "demo"]
@@ -35,19 +36,22 @@ class Saturation:
     l: Unit  # noqa: E741 - the notebook's name for the output
 
 
-def build_saturation(w: float = 5.0, b: float = 1.0, x: float = 0.1) -> Saturation:
+def build_saturation(
+    w: float = 5.0, b: float = 1.0, x: float = 0.1, *, tag: str = ""
+) -> Saturation:
     """Build ``l = sigmoid(w*x + b)``, ``x`` a constant (it takes no gradient).
 
-    Runs forward only: call ``n.l.backward()`` to get the gradients.
+    Runs forward only: call ``n.l.backward()`` to get the gradients. ``tag``
+    ends every label (``w2``, ``mulg2``), to tell two such neurons apart.
     """
-    wu, bu = Unit(w, label="w"), Unit(b, label="b")
-    xu = Unit(x, label="x", requires_grad=False)
+    wu, bu = Unit(w, label=f"w{tag}"), Unit(b, label=f"b{tag}")
+    xu = Unit(x, label=f"x{tag}", requires_grad=False)
     # Explicit, labelled gates, so traces and drawings name every step.
-    wx = MultGate().named("mulg").forward(wu, xu)
-    z = AddGate().named("addg").forward(wx, bu)
-    out = SigmoidGate().named("sg").forward(z)
+    wx = MultGate().named(f"mulg{tag}").forward(wu, xu)
+    z = AddGate().named(f"addg{tag}").forward(wx, bu)
+    out = SigmoidGate().named(f"sg{tag}").forward(z)
     for unit, label in ((wx, "wx"), (z, "z"), (out, "l")):
-        unit.label = label
+        unit.label = label + tag
     return Saturation(wu, bu, xu, z, out)
 
 
@@ -80,20 +84,18 @@ def build_dead_neuron(
     inputs = [Unit(x, label=f"x{i}", requires_grad=False) for i, x in enumerate(xs, start=1)]
     outputs = []
     for i, x in enumerate(inputs, start=1):
-        out = (wu * x + bu).sigmoid()
-        out.label = f"l{i}"
-        outputs.append(out)
+        z = labelled(labelled(wu * x, f"wx{i}") + bu, f"z{i}")
+        outputs.append(labelled(z.sigmoid(), f"l{i}"))
     total = outputs[0]
-    for out in outputs[1:]:
-        total = total + out
-    total.label = "total"
+    for i, out in enumerate(outputs[1:], start=2):
+        total = labelled(total + out, "total" if i == len(outputs) else f"total{i}")
     return DeadNeuron(wu, bu, inputs, outputs, total)
 
 
 def demo() -> None:
     """The neuron at x=0.1 (gradient flows) and at x=20.1 (saturated, none does)."""
-    for x in (0.1, 20.1):
-        n = build_saturation(x=x)
+    for tag, x in (("", 0.1), ("2", 20.1)):
+        n = build_saturation(x=x, tag=tag)
         n.l.backward()
         print(
             f"x={x}: z={n.z.value:.2f} l={n.l.value:.4f} "

@@ -81,6 +81,7 @@ class LinearCircuit:
         by = self.mulg1.forward(b, y)
         axpby = self.addg0.forward(ax, by)
         self.utop = self.addg1.forward(axpby, c)
+        ax.label, by.label, axpby.label = "ax", "by", "axpby"  # the guide's names
         return self.utop
 
     def backward(self, gradient_top: float) -> None:
@@ -90,6 +91,8 @@ class LinearCircuit:
         self.addg0.backward()
         self.mulg1.backward()
         self.mulg0.backward()
+
+
 # --8<-- [end:circuit]
 
 
@@ -132,6 +135,7 @@ class SVM:
         """Move every parameter along its pull, in place."""
         for p in (self.a, self.b, self.c):
             p.value += step_size * p.grad
+
     # --8<-- [end:svm-backward]
 
     def learn_from(self, x: float, y: float, label: int, step_size: float = 0.01) -> float:

@@ -18,6 +18,7 @@ import random
 from dataclasses import dataclass
 
 from circuits.circuit import Circuit
+from circuits.examples._labels import labelled
 from circuits.examples.mlp import MLP, activate
 from gates import Unit
 
@@ -26,7 +27,9 @@ __all__ = [
     "WideNet",
     "build_chain",
     "build_wide",
+    "chain_grads",
     "demo",
+    "first_layer_reach",
     "layer_grads",
     "train_chain",
 ]
@@ -73,11 +76,10 @@ def build_chain(
     a = xu
     with Circuit() as circuit:  # recorded, so train_chain can replay it
         for i, (w, b) in enumerate(zip(weights, biases), start=1):
-            a = activate(w * a + b, activation)
-            a.label = f"a{i}"
+            z = labelled(labelled(w * a, f"wa{i}") + b, f"z{i}")
+            a = labelled(activate(z, activation), f"a{i}")
             outputs.append(a)
-        cost = (a - target) ** 2
-    cost.label = "C"
+        cost = labelled(labelled(a - target, "diff") ** 2, "C")
     return Chain(xu, weights, biases, outputs, cost, circuit)
 
 
@@ -85,6 +87,19 @@ def layer_grads(chain: Chain) -> list[float]:
     """dC/dw_i for every layer, first layer first (runs ``cost.backward()`` once)."""
     chain.cost.backward()
     return [w.grad for w in chain.weights]
+
+
+def chain_grads(depth: int = 10, *, seed: int = 0) -> dict[str, list[float]]:
+    """dC/dw_i of every layer, for the same chain (same weights) with each activation.
+
+    >>> grads = chain_grads(depth=3)
+    >>> sorted(grads), len(grads["relu"])
+    (['leaky_relu', 'relu', 'sigmoid', 'tanh'], 3)
+    """
+    return {
+        activation: layer_grads(build_chain(depth, activation=activation, seed=seed))
+        for activation in ("sigmoid", "tanh", "relu", "leaky_relu")
+    }
 
 
 @dataclass
@@ -130,6 +145,30 @@ def build_wide(
     return WideNet(net, xu, cost)
 
 
+def first_layer_reach(
+    width: int, activation: str, *, depth: int = 10, seed: int = 0
+) -> tuple[int, float, float]:
+    """How much gradient reaches the first layer of a :func:`build_wide` network.
+
+    Returns how many first-layer weights get a nonzero dC/dw, the largest
+    |dC/dw| among them, and the largest |dC/dw| in the last layer, to
+    compare with.
+
+    >>> live, bottom, top = first_layer_reach(8, "leaky_relu")
+    >>> live, bottom > 0.1 * top
+    (8, True)
+    """
+    net = build_wide(depth=depth, width=width, activation=activation, seed=seed)
+    net.cost.backward()
+    first = net.first_layer_grads()
+    top = [w.grad for neuron in net.net.layers[-1] for w in neuron.weights]
+    return (
+        sum(g != 0.0 for g in first),
+        max(abs(g) for g in first),
+        max(abs(g) for g in top),
+    )
+
+
 def train_chain(chain: Chain, *, steps: int = 100, lr: float = 0.1) -> list[float]:
     """Gradient descent on every weight and bias of the chain; the cost before each step.
 
@@ -148,10 +187,10 @@ def train_chain(chain: Chain, *, steps: int = 100, lr: float = 0.1) -> list[floa
     return costs
 
 
-def demo() -> None:
-    """A 4-layer sigmoid chain: the cost, then dC/dw for each layer."""
-    chain = build_chain(depth=4, seed=0)
+def demo(depth: int = 10, activation: str = "sigmoid") -> None:
+    """The tutorial's chain: the cost, then dC/dw for each layer, first layer first."""
+    chain = build_chain(depth=depth, activation=activation, seed=0)
     grads = layer_grads(chain)
-    print(f"C = {chain.cost.value:.4f}")
+    print(f"{depth} {activation} layers, one unit wide: C = {chain.cost.value:.4f}")
     for i, g in enumerate(grads, start=1):
-        print(f"dC/dw{i} = {g:+.2e}")
+        print(f"dC/dw{i} = {g:+.1e}")

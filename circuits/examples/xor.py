@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass, field
 
 from circuits.circuit import Circuit
+from circuits.examples._labels import labelled
 from gates import Unit
 
 __all__ = ["CASES", "XorNet", "XorRun", "build_xor_loss", "demo", "train_xor"]
@@ -44,11 +45,19 @@ class XorNet:
         rng = random.Random(seed)
         self.params = {name: Unit(rng.uniform(-1.0, 1.0), label=name) for name in self.NAMES}
 
-    def __call__(self, x1: Unit, x2: Unit) -> Unit:
+    def __call__(self, x1: Unit, x2: Unit, *, tag: str = "") -> Unit:
+        """The network's output for one case; ``tag`` ends its units' labels."""
         p = self.params
-        h1 = (p["w11"] * x1 + p["w12"] * x2 + p["b1"]).sigmoid()
-        h2 = (p["w21"] * x1 + p["w22"] * x2 + p["b2"]).sigmoid()
-        return (p["v1"] * h1 + p["v2"] * h2 + p["c"]).sigmoid()
+
+        def neuron(w1: str, w2: str, b: str, in1: Unit, in2: Unit, out: str) -> Unit:
+            first = labelled(p[w1] * in1, f"{w1}{in1.label or ''}{tag}")
+            second = labelled(p[w2] * in2, f"{w2}{in2.label or ''}{tag}")
+            z = labelled(labelled(first + second, f"s_{out}{tag}") + p[b], f"z_{out}{tag}")
+            return labelled(z.sigmoid(), f"{out}{tag}")
+
+        h1 = neuron("w11", "w12", "b1", x1, x2, "h1")
+        h2 = neuron("w21", "w22", "b2", x1, x2, "h2")
+        return neuron("v1", "v2", "c", h1, h2, "out")
 
     def parameters(self) -> list[Unit]:
         """The nine parameters, in the order of ``NAMES``."""
@@ -65,16 +74,15 @@ def build_xor_loss(net: XorNet) -> tuple[Circuit, list[Unit], Unit]:
         terms = []
         for i, ((x1, x2), target) in enumerate(CASES):
             out = net(
-                Unit(x1, label=f"x1_{i}", requires_grad=False),
-                Unit(x2, label=f"x2_{i}", requires_grad=False),
+                Unit(x1, label="x1", requires_grad=False),
+                Unit(x2, label="x2", requires_grad=False),
+                tag=f"_{i}",
             )
-            out.label = f"out{i}"
             outputs.append(out)
-            terms.append((out - target) ** 2)
+            terms.append(labelled((out - target) ** 2, f"err_{i}"))
         loss = terms[0]
-        for term in terms[1:]:
-            loss = loss + term
-    loss.label = "loss"
+        for i, term in enumerate(terms[1:], start=1):
+            loss = labelled(loss + term, "loss" if i == len(terms) - 1 else f"loss_{i}")
     return circuit, outputs, loss
 
 
@@ -122,9 +130,8 @@ def demo() -> None:
     x1 = Unit(0.0, label="x1", requires_grad=False)
     x2 = Unit(1.0, label="x2", requires_grad=False)
     out = net(x1, x2)
-    out.label = "out"
-    err = (out - 1.0) ** 2
-    err.label = "err"
+    diff = labelled(out - 1.0, "diff")
+    err = labelled(diff**2, "err")
     err.backward()
     print(f"out = {out.value:.4f}, squared error = {err.value:.4f}")
     print("grads: " + ", ".join(f"{p.label}={p.grad:+.4f}" for p in net.parameters()))
