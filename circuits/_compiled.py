@@ -61,7 +61,7 @@ from gates import (
     Unit,
 )
 from gates.backprop import BACKWARD_LOCK
-from gates.errors import not_a_number
+from gates.errors import explained
 from gates.graph import inputs_of
 from gates.numerics import divide, exp, log, power, sigmoid
 
@@ -274,7 +274,7 @@ class CompiledReplay:
             for chunk in self._forward:
                 chunk()
         except TypeError as exc:
-            raise _explained(exc, self.units) from None
+            raise explained(exc, self.units) from None
 
     def zero_grad(self) -> None:
         """Set every unit's grad to 0.0 (a constant's grad is always 0.0)."""
@@ -307,7 +307,7 @@ class CompiledReplay:
                 for unit, grad in inputs_before.items():
                     unit.grad = grad
                 output.grad = 0.0
-                raise _explained(exc, [*inputs_before, *earlier]) from None
+                raise explained(exc, [*inputs_before, *earlier]) from None
             finally:
                 for unit, grad in earlier.items():
                     unit.grad += grad
@@ -390,12 +390,6 @@ class CompiledReplay:
             self.source = text
         exec(compile(text, f"<compiled {kind} of {len(gates)} gates>", "exec"), self._namespace)
         return [self._namespace[name] for name in names]
-
-
-def _explained(exc: BaseException, units: Sequence[Unit]) -> BaseException:
-    """A TypeError from the generated code, told as the unit holding a non-number."""
-    advice = not_a_number(units) if isinstance(exc, TypeError) else None
-    return exc if advice is None else advice
 
 
 _NAME = re.compile(r"\b[nk][0-9]+\b")

@@ -1,21 +1,16 @@
 """The backward walk: how ``s.backward()`` reaches every gate, in the right order.
 
-The guide runs the backward pass by hand: seed ``s.grad = 1``, then call each
-gate's ``backward`` in the reverse of the order the forwards ran::
+The guide runs the backward pass by hand: it seeds ``s.grad = 1``, then calls
+each gate's ``backward`` in the reverse of the order the forwards ran
+(``sg0``, ``addg1``, ``addg0``, ``mulg1``, ``mulg0``). ``s.backward()`` does
+the same for you, in two steps:
 
-    s.grad = 1.0
-    sg0.backward(); addg1.backward(); addg0.backward()
-    mulg1.backward(); mulg0.backward()
-
-``s.backward()`` does the same for you, in two steps:
-
-1. :func:`gates_behind` finds the gates ``s`` depends on by following each
-   unit's ``gate`` (the gate that made it) back through that gate's inputs,
-   and lists every gate after the gates that feed it. It keeps its own stack
-   instead of recursing, so a chain of a million gates works.
-2. :func:`run_backward` seeds the output and calls each gate's own
-   ``backward`` in the reverse of that list, so a gate runs only once every
-   gate that reads its output has added into its ``utop.grad``.
+1. :func:`walk_back` follows each unit's ``gate`` back through that gate's
+   inputs and lists every gate after the gates that feed it (with its own
+   stack, not recursion, so a chain of a million gates works).
+2. :func:`run_backward` seeds the output and calls each gate's ``backward``
+   in the reverse of that list: a gate runs once every gate that reads its
+   output has added into its ``utop.grad``.
 
 One rule for grads. A unit's ``grad`` is the sum, over all backward calls
 since it was last zeroed, of d(output)/d(unit). But a gate's backward
@@ -45,7 +40,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from gates.errors import not_a_number, reused, still_constant
+from gates.errors import explained, reused, still_constant
 from gates.observe import run_and_tell_backward, watchers
 
 if TYPE_CHECKING:
@@ -56,42 +51,34 @@ __all__ = ["BACKWARD_LOCK", "gates_behind", "run_backward", "walk_back"]
 
 
 def gates_behind(output: Unit) -> list[Gate]:
-    """Every gate ``output`` depends on, each after the gates that feed it.
+    """Every gate ``output`` depends on, each after the gates that feed it."""
+    return walk_back(output)[0]
 
-    >>> from gates import Unit
-    >>> a, b = Unit(2.0), Unit(3.0)
-    >>> y = (a * b).relu()
-    >>> [type(gate).__name__ for gate in gates_behind(y)]
-    ['MultGate', 'ReLUGate']
+
+def walk_back(output: Unit) -> tuple[list[Gate], list[Unit]]:
+    """Every gate ``output`` depends on, each after the gates that feed it, and
+    the input units those gates read (the ones no gate made), each once.
 
     Raises ``GateReuseError`` if a gate on the way has been forwarded again
     since it made the unit we reached it from: it no longer holds that
     unit's inputs, so its backward would use the wrong numbers.
     """
-    return walk_back(output)[0]
-
-
-def walk_back(output: Unit) -> tuple[list[Gate], list[Unit]]:
-    """:func:`gates_behind`, and the input units those gates read (the ones
-    no gate made), each once."""
     gates: list[Gate] = []
     inputs: dict[Unit, None] = {}
     if output.gate is None:
         return gates, []
     if output.gate.utop is not output:
         raise reused(output, output.gate)
-    # gate -> False while the gates feeding it are being listed, True once
-    # it is listed itself. A gate can be on the stack twice (two of its
-    # readers pushed it before it was reached); the second copy is skipped.
+    # gate -> False while its feeders are being listed, True once it is listed
+    # itself; a gate pushed twice (by two readers) is listed once.
     listed: dict[Gate, bool] = {}
     stack = [output.gate]
     while stack:
         gate = stack[-1]
         state = listed.get(gate)
         if state is None:
-            waiting = False  # for a feeder to be listed first
-            # Pushed last input first, so the first input's gates are listed
-            # first, as a recursive walk would list them.
+            waiting = False  # for a feeder to be listed first (last input pushed
+            # first, so the first input's gates are listed first)
             for unit in reversed(gate.inputs):
                 feeder = unit.gate
                 if feeder is None:
@@ -111,11 +98,8 @@ def walk_back(output: Unit) -> tuple[list[Gate], list[Unit]]:
     return gates, list(inputs)
 
 
-# While a pass runs, the units it touches hold only its own share of their
-# grads. A second pass over the same units, in another thread, would take
-# those shares for earlier grads and add its own onto them: the totals would
-# come out wrong. So backward passes take turns (the GIL lets only one run
-# Python code at a time anyway).
+# While a pass runs, its units hold only its own share of their grads: a pass
+# in another thread would add onto those, so passes take turns.
 BACKWARD_LOCK = threading.RLock()
 
 
@@ -128,29 +112,23 @@ def run_backward(
 ) -> None:
     """Seed ``output`` with a grad of 1 and run ``gates`` backward, last to first.
 
-    ``gates`` lists the gates ``output`` depends on, each after the gates
-    that feed it, and ``inputs`` the units they read that none of them made
-    (as :func:`walk_back` gives both). Grads follow the rule in this module's
-    docstring. A gate whose output takes no gradient is skipped, and a unit
-    that takes none keeps a grad of 0.0. ``after_gate(gate)`` is called after
-    each gate's backward (``Circuit(check_finite=True)`` uses it). If a gate
-    raises, every grad is put back as it was before the call.
+    ``gates`` and ``inputs`` are as :func:`walk_back` gives them; grads follow
+    the rule above. A gate whose output takes no gradient is skipped, and a
+    constant keeps a grad of 0.0. ``after_gate(gate)`` runs after each gate
+    (``Circuit(check_finite=True)`` uses it). If a gate raises, every grad is
+    put back as it was before the call.
     """
+    made = [*(gate.utop for gate in gates), output]
     with BACKWARD_LOCK:
         # Take out what earlier calls left in the units the gates made, so
         # that each gate passes on this call's share only; added back below.
-        earlier: dict[Unit, float] = {}
-        for gate in gates:
-            if gate.utop.grad:
-                earlier[gate.utop] = gate.utop.grad
-                gate.utop.grad = 0.0
-        if output.grad:
-            earlier[output] = output.grad
-            output.grad = 0.0
+        earlier = {unit: unit.grad for unit in made if unit.grad}
+        for unit in earlier:
+            unit.grad = 0.0
         inputs_before = {unit: unit.grad for unit in inputs}  # to undo a failed call
         output.grad = 1.0
+        watched = bool(watchers())
         try:
-            watched = bool(watchers())
             for gate in reversed(gates):
                 if not gate.utop._requires_grad:
                     still_constant(gate)
@@ -162,17 +140,11 @@ def run_backward(
                 if after_gate is not None:
                     after_gate(gate)
         except BaseException as exc:
-            for gate in gates:
-                gate.utop.grad = 0.0
+            for unit in made:
+                unit.grad = 0.0
             for unit, grad in inputs_before.items():
                 unit.grad = grad
-            output.grad = 0.0
-            advice = None
-            if isinstance(exc, TypeError):  # a grad or value set by hand to a non-number
-                advice = not_a_number([*inputs_before, *earlier])
-            if advice is None:
-                raise
-            raise advice from None
+            raise explained(exc, [*inputs_before, *earlier]) from None
         finally:
             for unit, grad in earlier.items():
                 unit.grad += grad

@@ -21,6 +21,9 @@ __all__ = [
     "NonFiniteError",
     "bad_inputs",
     "bad_output",
+    "checked_flag",
+    "checked_unit",
+    "explained",
     "not_a_number",
     "reused",
     "still_constant",
@@ -52,9 +55,9 @@ def bad_output(gate: Gate, out: object) -> TypeError:
     )
 
 
-def bad_inputs(gate: Gate, units: tuple[Any, ...]) -> TypeError | None:
-    """Advice for a forward that raised on its inputs (``'float' object has no
-    attribute 'value'``), if a bad input is the cause; else None."""
+def bad_inputs(gate: Gate, units: tuple[Any, ...], exc: Exception) -> Exception:
+    """For ``exc``, raised by a forward on its inputs (``'float' object has no
+    attribute 'value'``), the error that names the bad input; else ``exc``."""
     from gates.numerics import is_number
     from gates.unit import Unit
 
@@ -71,7 +74,7 @@ def bad_inputs(gate: Gate, units: tuple[Any, ...]) -> TypeError | None:
                 f"{unit.value!r} ({type(unit.value).__name__}), not a number; set "
                 f"{name_of(unit)}.value to a float"
             )
-    return None
+    return exc
 
 
 def reused(unit: Unit, gate: Gate) -> GateReuseError:
@@ -112,3 +115,39 @@ def not_a_number(units: Iterable[Unit]) -> TypeError | None:
                     "to a float (a grad of 0.0 to start from)"
                 )
     return None
+
+
+def explained(exc: BaseException, units: Iterable[Unit]) -> BaseException:
+    """For a TypeError a non-number in one of ``units`` caused, the error that
+    names it; any other exception as it is."""
+    advice = not_a_number(units) if isinstance(exc, TypeError) else None
+    return exc if advice is None else advice
+
+
+def checked_unit(value: Any, grad: Any, label: Any, requires_grad: Any) -> tuple[float, float]:
+    """``Unit(...)``'s arguments as floats, or the error that names the bad one."""
+    from gates.numerics import to_float
+
+    value, grad = to_float(value, "Unit value"), to_float(grad, "Unit grad")
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"Unit label must be a str or None, got {label!r}")
+    if requires_grad is not True and requires_grad is not False:
+        raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}")
+    if not requires_grad and grad:
+        raise ValueError(
+            f"Unit({value!r}) with requires_grad=False takes no gradient; "
+            f"leave grad at 0.0 (got {grad!r})"
+        )
+    return value, grad
+
+
+def checked_flag(unit: Unit, flag: Any) -> None:
+    """Raise if ``flag`` cannot be ``unit.requires_grad``: not a bool, or the
+    unit is made by a gate (its flag follows its gate's inputs)."""
+    if flag is not True and flag is not False:
+        raise TypeError(f"requires_grad must be True or False, got {flag!r}")
+    if unit.gate is not None:
+        raise ValueError(
+            f"{unit!r} was made by {unit.gate!r}, so it requires a gradient exactly "
+            "when one of that gate's inputs does; set requires_grad on the inputs"
+        )

@@ -90,7 +90,10 @@ class Gate:
         # automatic name until given one, and no inputs before its forward.
         if name in ("label", "_name"):
             return None
-        raise AttributeError(f"{describe_gate(self)} has no {name!r} (has forward run yet?)")
+        if name in ("u0", "u1", "utop", "_inputs"):
+            shown = name.lstrip("_")
+            raise AttributeError(f"{describe_gate(self)} has no {shown} yet: call forward first")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     @property
     def inputs(self) -> tuple[Unit, ...]:
@@ -103,12 +106,7 @@ class Gate:
         return (self.u0,) if stored == 1 else ()
 
     def named(self: G, label: str) -> G:
-        """Give the gate a label for traces, drawings and errors; returns the gate.
-
-        >>> from gates import MultGate
-        >>> MultGate().named("mulg0")
-        <MultGate mulg0>
-        """
+        """Give the gate a label for traces, drawings and errors; returns the gate."""
         if not isinstance(label, str):
             raise TypeError(f"a gate label must be a str, got {label!r}")
         self.label = label
@@ -127,19 +125,15 @@ def _recorded_forward(own: Callable[..., Unit]) -> Callable[..., Unit]:
             return own(self, *units)  # call does the bookkeeping, once
         if _observers:
             tell_before_forward(self, units)  # a Circuit may refuse a reused gate
-        # A gate's inputs are u0, u1, as the guide's forward stores them; set
-        # here too, so that a forward keeping them under other names works.
+        # Inputs are u0, u1, as the guide stores them (also for a forward that doesn't)
         if len(units) == 2:
             self.u0, self.u1 = units
         elif len(units) == 1:
             self.u0 = units[0]
         try:
             out = own(self, *units)
-        except (AttributeError, TypeError):
-            advice = bad_inputs(self, units)
-            if advice is None:
-                raise
-            raise advice from None
+        except (AttributeError, TypeError) as exc:
+            raise bad_inputs(self, units, exc) from None  # a number in place of a Unit?
         try:
             out.gate = self
         except AttributeError:
@@ -162,15 +156,7 @@ def _reported_backward(own: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(own)
     def backward(self: Gate) -> None:
-        if type(self)._own_backward is not own:
-            own(self)  # through super(), from a subclass's backward
-            return
-        if getattr(self, "_inputs", None) is None:
-            raise AttributeError(
-                f"{describe_gate(self)}: backward() was called before forward(); "
-                "call forward(...) first so the gate has inputs and an output"
-            )
-        if _observers:
+        if _observers and type(self)._own_backward is own:  # (not through super())
             run_and_tell_backward(self, {})
         else:
             own(self)

@@ -1,8 +1,8 @@
 """Questions about a circuit's graph that the tools built on gates ask.
 
-``gates_behind(output)`` (from ``gates.backprop``, where ``Unit.backward()``
-uses it) lists every gate an output depends on; the two below work on a
-recorded list of gates, as a ``Circuit`` keeps one.
+``gates_behind(output)`` lists every gate an output depends on (the walk
+``Unit.backward()`` makes); the other two work on a recorded list of gates,
+as a ``Circuit`` keeps one.
 """
 
 from __future__ import annotations

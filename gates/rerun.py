@@ -49,11 +49,8 @@ def recompute(gate: Gate) -> float:
     previous = out.value
     try:
         out.value = gate._own_forward(*inputs).value
-    except (AttributeError, TypeError):
-        advice = bad_inputs(gate, inputs)
-        if advice is None:
-            raise
-        raise advice from None
+    except (AttributeError, TypeError) as exc:
+        raise bad_inputs(gate, inputs, exc) from None
     finally:
         gate.utop = out
     out._requires_grad = any(unit._requires_grad for unit in inputs)
@@ -91,9 +88,7 @@ def local_grads(gate: Gate, *, upstream: float = 1.0, before: float = 0.0) -> tu
             unit.grad = before
         out.grad = upstream
         gate._own_backward()
-        return tuple(
-            unit.grad - before if unit._requires_grad else 0.0 for unit in inputs
-        )
+        return tuple(unit.grad - before if unit._requires_grad else 0.0 for unit in inputs)
     finally:
         out.grad = saved_out
         for unit, grad in zip(inputs, saved_inputs):

@@ -1,18 +1,8 @@
 """``Unit``: a value and its gradient, the wire between gates.
 
-As in the guide, a unit holds two numbers: ``value``, set by the forward pass,
-and ``grad``, the gradient of the circuit's output with respect to this unit,
-filled in by the backward pass. A unit is one object: when ``sg0`` reads the
-unit ``addg1`` wrote, ``sg0.u0`` and ``addg1.utop`` are the same Unit, so
-whatever ``sg0.backward()`` adds into ``self.u0.grad``, ``addg1.backward()``
-then reads as ``self.utop.grad``. That is how the gradient gets from one gate
-to the next.
-
->>> a, b = Unit(2.0, label="a"), Unit(-3.0, label="b")
->>> out = (a * b + 1).sigmoid()
->>> out.backward()
->>> round(out.value, 4), round(a.grad, 4), round(b.grad, 4)
-(0.0067, -0.0199, 0.0133)
+A unit is one object: when ``sg0`` reads the unit ``addg1`` wrote, ``sg0.u0``
+and ``addg1.utop`` are the same Unit, so what ``sg0.backward()`` adds into
+``self.u0.grad`` is what ``addg1.backward()`` reads as ``self.utop.grad``.
 """
 
 from __future__ import annotations
@@ -20,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gates.backprop import run_backward, walk_back
-from gates.numerics import is_number, to_float
+from gates.errors import checked_flag, checked_unit
+from gates.numerics import is_number
 
 if TYPE_CHECKING:
     from gates.gate import Gate
@@ -41,9 +32,6 @@ class Unit:
     Attributes:
         gate: the gate whose forward made this unit, or None for an input.
 
-    Arithmetic builds gates: ``a * b`` is ``MultGate().forward(a, b)``, and
-    ``u.backward()`` runs backward over every gate ``u`` depends on.
-
     Example:
         >>> x = Unit(3.0, label="x")
         >>> y = x * x + 2 * x
@@ -54,12 +42,6 @@ class Unit:
 
     __slots__ = ("value", "grad", "label", "gate", "_requires_grad", "_name")
 
-    value: float
-    grad: float
-    label: str | None
-    gate: Gate | None
-    _name: str | None  # the automatic name (u7), given when first shown
-
     def __init__(
         self,
         value: float,
@@ -68,75 +50,38 @@ class Unit:
         label: str | None = None,
         requires_grad: bool = True,
     ) -> None:
-        if value.__class__ is not float:
-            value = to_float(value, "Unit value")
-        if grad.__class__ is not float:
-            grad = to_float(grad, "Unit grad")
-        if label is not None and not isinstance(label, str):
-            raise TypeError(f"Unit label must be a str or None, got {label!r}")
-        if requires_grad is not True:
-            _check_flag(requires_grad)
-            if grad:
-                raise ValueError(
-                    f"Unit({value!r}) with requires_grad=False takes no gradient; "
-                    f"leave grad at 0.0 (got {grad!r})"
-                )
+        plain = value.__class__ is grad.__class__ is float and label is None
+        if not plain or requires_grad is not True:
+            value, grad = checked_unit(value, grad, label, requires_grad)  # names what is wrong
         self.value = value
         self.grad = grad
         self.label = label
-        self.gate = None
+        self.gate: Gate | None = None
         self._requires_grad = requires_grad
-        self._name = None
+        self._name: str | None = None  # the automatic name (u7), given when first shown
 
     @property
     def requires_grad(self) -> bool:
-        """Whether backward passes give this unit a gradient.
-
-        Set it on an input unit; a gate's output requires a gradient when
-        any of its inputs does, and follows them at every forward.
-        """
+        """Whether backward passes give this unit a gradient. Set it on input
+        units: a gate's output requires one when any of its inputs does."""
         return self._requires_grad
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
-        _check_flag(flag)
-        if self.gate is not None:
-            raise ValueError(
-                f"{self!r} was made by {self.gate!r}, so it requires a gradient exactly "
-                "when one of that gate's inputs does; set requires_grad on the inputs"
-            )
+        checked_flag(self, flag)
         if not flag:
             self.grad = 0.0
         self._requires_grad = flag
 
     def __repr__(self) -> str:
-        text = f"Unit(value={self.value!r}, grad={self.grad!r}"
-        if self.label is not None:
-            text += f", label={self.label!r}"
-        if not self._requires_grad:
-            text += ", requires_grad=False"
-        return text + ")"
-
-    def __float__(self) -> float:
-        return float(self.value)
-
-    # -- backward ----------------------------------------------------------
+        label = "" if self.label is None else f", label={self.label!r}"
+        constant = "" if self._requires_grad else ", requires_grad=False"
+        return f"Unit(value={self.value!r}, grad={self.grad!r}{label}{constant})"
 
     def backward(self) -> None:
-        """Add d(self)/d(unit) into the ``grad`` of every unit ``self`` depends on.
-
-        Seeds this unit with a gradient of 1 and runs every gate it depends
-        on backward, last to first. Calling it again adds again: each call
-        passes on only its own contribution, so grads accumulate across calls
-        and no path is counted twice (``gates/backprop.py`` says how).
-
-        >>> p = Unit(3.0)
-        >>> r = p * p + p * p
-        >>> r.backward(); p.grad
-        12.0
-        >>> r.backward(); p.grad
-        24.0
-        """
+        """Add d(self)/d(unit) into the ``grad`` of every unit ``self`` depends on:
+        seed this unit with 1 and run every gate it depends on backward, last to
+        first. Calling it again adds again (``gates/backprop.py`` says how)."""
         gates, inputs = walk_back(self)
         run_backward(self, gates, inputs)
 
@@ -179,13 +124,8 @@ class Unit:
 
     def __pow__(self, exponent: object) -> Unit:
         if isinstance(exponent, Unit):
-            raise TypeError(
-                "u ** v needs a constant exponent; for a Unit exponent write "
-                "(v * u.log()).exp()"
-            )
-        if not is_number(exponent):
-            return NotImplemented
-        return PowGate(exponent).forward(self)
+            raise TypeError("u ** v needs a constant exponent; for a Unit v: (v * u.log()).exp()")
+        return PowGate(exponent).forward(self) if is_number(exponent) else NotImplemented
 
     # The training idiom `p -= lr * p.grad`: on an input unit with a plain
     # number on the right, update the value in place so the graph does not
@@ -201,8 +141,6 @@ class Unit:
             self.value -= float(other)
             return self
         return self.__sub__(other)
-
-    # -- activations and elementary functions ------------------------------
 
     def sigmoid(self) -> Unit:
         """``1 / (1 + e**-self)`` through a ``SigmoidGate``."""
@@ -229,18 +167,11 @@ class Unit:
         return LogGate().forward(self)
 
 
-def _check_flag(flag: object) -> None:
-    if flag is not True and flag is not False:
-        raise TypeError(f"requires_grad must be True or False, got {flag!r}")
-
-
 def _as_unit(x: Any) -> Unit | None:
     """``x`` itself if a Unit, a constant Unit if a plain number, else None."""
     if isinstance(x, Unit):
         return x
-    if is_number(x):
-        return Unit(float(x), requires_grad=False)
-    return None
+    return Unit(float(x), requires_grad=False) if is_number(x) else None
 
 
 # The gate modules import Unit, so they are imported after it is defined.

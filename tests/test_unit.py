@@ -178,11 +178,10 @@ def test_sub_assign_with_a_unit_on_the_right_builds_a_gate() -> None:
     assert p is not original and type(p.gate) is SubGate and p.value == 0.75
 
 
-def test_repr_and_float() -> None:
+def test_repr() -> None:
     u = Unit(0.5, 0.25, label="w")
     assert repr(u) == "Unit(value=0.5, grad=0.25, label='w')"
     assert repr(Unit(1.0, requires_grad=False)) == "Unit(value=1.0, grad=0.0, requires_grad=False)"
-    assert float(u) == 0.5
 
 
 def test_units_compare_by_identity() -> None:
