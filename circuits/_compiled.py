@@ -248,9 +248,10 @@ class CompiledReplay:
         for gate in self.gates:
             for unit in (*gate.inputs, gate.utop):
                 self._name(unit)
-        self._takers = [unit for unit in self.units if unit.requires_grad]
+        takers = [unit for unit in self.units if unit.requires_grad]
         self.source = ""
         self._forward = self._compile("forward", self.gates, self._forward_lines)
+        self._zero = self._compile("zero", takers, lambda unit: [f"{self._names[unit]}.grad = 0.0"])
         # output -> (its plan, the compiled chunks, the plan's outputs, its inputs)
         self._backward: dict[Unit, tuple[list[Gate], list[Callable[[], None]], list[Unit]]] = {}
 
@@ -278,8 +279,8 @@ class CompiledReplay:
 
     def zero_grad(self) -> None:
         """Set every unit's grad to 0.0 (a constant's grad is always 0.0)."""
-        for unit in self._takers:
-            unit.grad = 0.0
+        for chunk in self._zero:
+            chunk()
 
     def backward(self, output: Unit, plan: list[Gate], plan_inputs: Sequence[Unit]) -> None:
         """What ``gates.backprop.run_backward(output, plan, plan_inputs)`` does,
@@ -287,15 +288,13 @@ class CompiledReplay:
         compiled = self._backward.get(output)
         if compiled is None or compiled[0] is not plan:
             chunks = self._compile("backward", plan, self._backward_lines)
-            compiled = (plan, chunks, [gate.utop for gate in plan])
+            compiled = (plan, chunks, [*(gate.utop for gate in plan), output])
             self._backward[output] = compiled
         plan, chunks, made = compiled
         with BACKWARD_LOCK:
-            earlier: dict[Unit, float] = {}
-            for unit in (output, *made):
-                if unit.grad:
-                    earlier[unit] = unit.grad
-                    unit.grad = 0.0
+            earlier = {unit: unit.grad for unit in made if unit.grad}
+            for unit in earlier:
+                unit.grad = 0.0
             inputs_before = {unit: unit.grad for unit in plan_inputs}
             output.grad = 1.0
             try:
@@ -306,7 +305,6 @@ class CompiledReplay:
                     unit.grad = 0.0
                 for unit, grad in inputs_before.items():
                     unit.grad = grad
-                output.grad = 0.0
                 raise explained(exc, [*inputs_before, *earlier]) from None
             finally:
                 for unit, grad in earlier.items():
@@ -368,16 +366,17 @@ class CompiledReplay:
     def _compile(
         self,
         kind: str,
-        gates: Sequence[Gate],
-        lines_of: Callable[[Gate], list[str]],
+        items: Sequence[Any],
+        lines_of: Callable[[Any], list[str]],
     ) -> list[Callable[[], None]]:
+        """Functions of at most CHUNK items' lines each (gates, or units for "zero")."""
         source: list[str] = []
         names: list[str] = []
-        for start in range(0, len(gates), CHUNK):
-            chunk = list(gates[start : start + CHUNK])
+        for start in range(0, len(items), CHUNK):
+            chunk = list(items[start : start + CHUNK])
             if kind == "backward":
                 chunk.reverse()
-            body = [line for gate in chunk for line in lines_of(gate)]
+            body = [line for item in chunk for line in lines_of(item)]
             # Units and gates become default arguments, hence fast locals:
             # a global lookup in a namespace of many thousand names is slower.
             used = sorted(set(_NAME.findall("\n".join(body))), key=_natural)
@@ -388,7 +387,7 @@ class CompiledReplay:
         text = "\n".join(source)
         if kind == "forward":
             self.source = text
-        exec(compile(text, f"<compiled {kind} of {len(gates)} gates>", "exec"), self._namespace)
+        exec(compile(text, f"<compiled {kind} of {len(items)}>", "exec"), self._namespace)
         return [self._namespace[name] for name in names]
 
 

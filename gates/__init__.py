@@ -17,6 +17,8 @@ The guide's single neuron, gate by gate:
 This package needs only the standard library; ``circuits`` builds on it.
 """
 
+__version__ = "0.1.0"  # the one place the version is written; setup.cfg reads it
+
 # Unit first: the gate modules import it, and it imports them back for its
 # operator sugar once the class exists.
 from gates.unit import Unit  # isort: skip

@@ -107,7 +107,7 @@ class LeakyReLUGate(Gate):
     symbol = "leaky_relu"
 
     def __init__(self, slope: float = 0.01) -> None:
-        self.slope = to_float(slope, "LeakyReLUGate slope")
+        self.slope = to_float(slope, "LeakyReLUGate slope", finite=True)
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0

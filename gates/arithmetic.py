@@ -141,7 +141,8 @@ class PowGate(Gate):
     Local derivative: ``exponent * u0 ** (exponent - 1)``.
 
     NOTE: a negative base with a fractional exponent gives ``nan`` (never a
-    complex number), and overflow gives ``inf``, as in NumPy. With exponent 0
+    complex number), and overflow gives ``inf``, as in NumPy. ``u0 ** 0.5`` is
+    ``sqrt(u0)``, as in NumPy and PyTorch, so ``(-0.0) ** 0.5`` is ``-0.0``. With exponent 0
     the output is the constant 1, so the derivative is 0 everywhere, even at
     ``u0 = 0`` where the formula would give ``0 * 0 ** -1 = nan`` (as in PyTorch).
 
@@ -158,7 +159,7 @@ class PowGate(Gate):
     __slots__ = ("exponent",)
 
     def __init__(self, exponent: float) -> None:
-        self.exponent = to_float(exponent, "PowGate exponent (a constant)")
+        self.exponent = to_float(exponent, "PowGate exponent (a constant)", finite=True)
 
     @property
     def symbol(self) -> str:  # type: ignore[override]

@@ -55,9 +55,11 @@ def bad_output(gate: Gate, out: object) -> TypeError:
     )
 
 
-def bad_inputs(gate: Gate, units: tuple[Any, ...], exc: Exception) -> Exception:
+def bad_inputs(gate: Gate, units: tuple[Any, ...], exc: BaseException) -> BaseException:
     """For ``exc``, raised by a forward on its inputs (``'float' object has no
     attribute 'value'``), the error that names the bad input; else ``exc``."""
+    if not isinstance(exc, (AttributeError, TypeError)):
+        return exc
     from gates.numerics import is_number
     from gates.unit import Unit
 
@@ -79,11 +81,12 @@ def bad_inputs(gate: Gate, units: tuple[Any, ...], exc: Exception) -> Exception:
 
 def reused(unit: Unit, gate: Gate) -> GateReuseError:
     """The error for a gate forwarded again since it made ``unit``."""
+    now = "that forward failed" if gate.utop is None else f"its output is now {name_of(gate.utop)}"
     return GateReuseError(
         f"{describe_gate(gate)} made {name_of(unit)}, but has since been forwarded "
-        f"again (its output is now {name_of(gate.utop)}), so it no longer holds the "
-        f"inputs of {name_of(unit)}. Use a new gate object for each operation, or "
-        "record the circuit once and replay it with Circuit.forward()."
+        f"again ({now}), so it no longer holds the inputs of {name_of(unit)}. Use a "
+        "new gate object for each operation, or record the circuit once and replay "
+        "it with Circuit.forward()."
     )
 
 
@@ -112,7 +115,7 @@ def not_a_number(units: Iterable[Unit]) -> TypeError | None:
                 return TypeError(
                     f"{name_of(unit)}.{field} holds {held!r} ({type(held).__name__}), not a "
                     f"number, so the gates cannot compute with it; set {name_of(unit)}.{field} "
-                    "to a float (a grad of 0.0 to start from)"
+                    + ("to a float" if field == "value" else "to a float (0.0 to start from)")
                 )
     return None
 

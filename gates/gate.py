@@ -1,12 +1,11 @@
 """``Gate``: the base class of every gate.
 
-A gate is the guide's two methods, ``forward`` and ``backward`` (see
-``MultGate`` in ``gates/arithmetic.py``). When a subclass is defined, the base
-wraps them once, so that every call also links the output to the gate that
-made it (``utop.gate``, which is how ``s.backward()`` finds its way back),
-remembers what the gate read (``gate.inputs``), marks an output that needs no
-gradient, and tells the calling thread's observers (a recording ``Circuit``,
-a ``Tracer``). The subclass's own methods stay available, unwrapped, as
+A gate is the guide's two methods, ``forward`` and ``backward`` (see ``MultGate`` in
+``gates/arithmetic.py``). When a subclass is defined, the base wraps them once, so that
+every call also links the output to the gate that made it (``utop.gate``, which is how
+``s.backward()`` finds its way back), remembers what the gate read (``gate.inputs``), marks
+an output that needs no gradient, and tells the calling thread's observers (a recording
+``Circuit``, a ``Tracer``). The subclass's own methods stay available, unwrapped, as
 ``_own_forward`` and ``_own_backward``; the backward walk calls those.
 """
 
@@ -31,10 +30,9 @@ G = TypeVar("G", bound="Gate")
 class Gate:
     """Base class of all gates: subclass it and write ``forward`` and ``backward``.
 
-    ``forward(self, *units)`` stores its inputs as ``self.u0`` (``self.u1``, ...)
-    and its output as ``self.utop``, and returns ``self.utop``.
-    ``backward(self)`` adds ``local derivative * self.utop.grad`` into each
-    input's ``grad`` with ``+=``.
+    ``forward(self, *units)`` stores its inputs as ``self.u0`` (``self.u1``, ...) and its
+    output as ``self.utop``, and returns ``self.utop``. ``backward(self)`` adds
+    ``local derivative * self.utop.grad`` into each input's ``grad`` with ``+=``.
 
     Attributes:
         inputs: the units the last ``forward`` call read, in order.
@@ -58,9 +56,8 @@ class Gate:
         (9.0, 6.0)
     """
 
-    # _inputs: how many inputs forward took, when they are u0 (and u1); the
-    # inputs themselves, as a tuple, for a gate of three or more.
-    __slots__ = ("u0", "u1", "utop", "label", "_inputs", "_name")
+    # _inputs: how many inputs forward took when they are u0 (and u1), else the inputs.
+    __slots__ = ("u0", "u1", "utop", "_label", "_inputs", "_name")
 
     symbol: ClassVar[str] = ""
     _own_forward: ClassVar[Callable[..., Unit]]
@@ -85,31 +82,30 @@ class Gate:
         if not cls.__dict__.get("symbol"):
             cls.symbol = cls.__name__.removesuffix("Gate").lower() or cls.__name__
 
-    def __getattr__(self, name: str) -> Any:
-        # Reached only for an attribute never set: a gate has no label or
-        # automatic name until given one, and no inputs before its forward.
-        if name in ("label", "_name"):
-            return None
-        if name in ("u0", "u1", "utop", "_inputs"):
-            shown = name.lstrip("_")
-            raise AttributeError(f"{describe_gate(self)} has no {shown} yet: call forward first")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    @property
+    def label(self) -> str | None:
+        """A name for traces, drawings and errors; None until given."""
+        return getattr(self, "_label", None)  # (no __getattr__: it would slow every read)
+
+    @label.setter
+    def label(self, label: str | None) -> None:
+        self._label = label
 
     @property
     def inputs(self) -> tuple[Unit, ...]:
         """The units the last ``forward`` call read, in order."""
         stored = self._inputs
-        if isinstance(stored, tuple):
-            return stored
         if stored == 2:
             return (self.u0, self.u1)
-        return (self.u0,) if stored == 1 else ()
+        if stored == 1:
+            return (self.u0,)
+        return stored if isinstance(stored, tuple) else ()
 
     def named(self: G, label: str) -> G:
         """Give the gate a label for traces, drawings and errors; returns the gate."""
         if not isinstance(label, str):
             raise TypeError(f"a gate label must be a str, got {label!r}")
-        self.label = label
+        self._label = label
         return self
 
     def __repr__(self) -> str:
@@ -125,24 +121,32 @@ def _recorded_forward(own: Callable[..., Unit]) -> Callable[..., Unit]:
             return own(self, *units)  # call does the bookkeeping, once
         if _observers:
             tell_before_forward(self, units)  # a Circuit may refuse a reused gate
-        # Inputs are u0, u1, as the guide stores them (also for a forward that doesn't)
-        if len(units) == 2:
-            self.u0, self.u1 = units
-        elif len(units) == 1:
-            self.u0 = units[0]
+        # Inputs are u0, u1, as the guide stores them (also for a forward that doesn't);
+        # spelled out for 1 and 2, as own(self, *units) is slower (explanation/performance.md)
+        n = len(units)
         try:
-            out = own(self, *units)
-        except (AttributeError, TypeError) as exc:
-            raise bad_inputs(self, units, exc) from None  # a number in place of a Unit?
+            if n == 2:
+                u0, u1 = units
+                self.u0, self.u1 = u0, u1
+                out = own(self, u0, u1)
+                constant = not (u0._requires_grad or u1._requires_grad)
+            elif n == 1:
+                u0 = units[0]
+                self.u0 = u0
+                out = own(self, u0)
+                constant = not u0._requires_grad
+            else:
+                out = own(self, *units)
+                constant = not any(unit._requires_grad for unit in units)
+        except BaseException as exc:
+            self.utop = None  # type: ignore[assignment]  # its old output may not use it now
+            raise bad_inputs(self, units, exc) from None  # (a number in place of a Unit?)
         try:
             out.gate = self
         except AttributeError:
             raise bad_output(self, out) from None
-        self._inputs = len(units) if len(units) <= 2 else units
-        for unit in units:
-            if unit._requires_grad:
-                break
-        else:
+        self._inputs = n if n <= 2 else units
+        if constant:
             out._requires_grad = False  # nothing upstream takes a gradient
         if _observers:
             tell_forward(self, units, out)
@@ -156,6 +160,8 @@ def _reported_backward(own: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(own)
     def backward(self: Gate) -> None:
+        if getattr(self, "_inputs", None) is None:
+            raise AttributeError(f"{describe_gate(self)}: call forward(...) before backward()")
         if _observers and type(self)._own_backward is own:  # (not through super())
             run_and_tell_backward(self, {})
         else:

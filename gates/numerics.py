@@ -30,9 +30,10 @@ def is_number(x: object) -> TypeGuard[float]:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
-def to_float(x: object, what: str) -> float:
+def to_float(x: object, what: str, *, finite: bool = False) -> float:
     """``x`` as a float if it is a real number (bool excluded), else a ``TypeError``
-    that names ``what`` and the value.
+    that names ``what`` and the value; with ``finite``, nan and inf are a
+    ``ValueError`` (a gate's constant parameter must be a number to compute with).
 
     >>> to_float(3, "Unit value")
     3.0
@@ -45,6 +46,8 @@ def to_float(x: object, what: str) -> float:
         raise TypeError(
             f"{what} must be a real number (int or float), got {x!r} ({type(x).__name__})"
         )
+    if finite and not math.isfinite(x):
+        raise ValueError(f"{what} must be a finite number, got {x!r}")
     return float(x)
 
 
@@ -97,7 +100,13 @@ def power(x: float, p: float) -> float:
 
     >>> power(2.0, 3.0), power(-8.0, 1 / 3), power(0.0, -1.0), power(10.0, 400.0)
     (8.0, nan, inf, inf)
+    >>> power(-0.0, 0.5), power(-math.inf, 0.5)
+    (-0.0, nan)
     """
+    if p == 0.5:
+        # NOTE: x ** 0.5 is sqrt(x), as NumPy and PyTorch compute it: sqrt(-0.0)
+        # is -0.0 and sqrt(-inf) is nan, where C's pow gives 0.0 and inf.
+        return math.sqrt(x) if not x < 0.0 else _NAN
     try:
         return math.pow(x, p)
     except OverflowError:

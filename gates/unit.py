@@ -1,15 +1,15 @@
 """``Unit``: a value and its gradient, the wire between gates.
 
-A unit is one object: when ``sg0`` reads the unit ``addg1`` wrote, ``sg0.u0``
-and ``addg1.utop`` are the same Unit, so what ``sg0.backward()`` adds into
-``self.u0.grad`` is what ``addg1.backward()`` reads as ``self.utop.grad``.
+A unit is one object: when ``sg0`` reads the unit ``addg1`` wrote, ``sg0.u0`` and
+``addg1.utop`` are the same Unit, so what ``sg0.backward()`` adds into ``self.u0.grad``
+is what ``addg1.backward()`` reads as ``self.utop.grad``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gates.backprop import run_backward, walk_back
+from gates.backprop import BACKWARD_LOCK, run_backward, walk_back
 from gates.errors import checked_flag, checked_unit
 from gates.numerics import is_number
 
@@ -26,8 +26,8 @@ class Unit:
         value: the number carried forward; an int is converted to float.
         grad: the gradient accumulated so far (0.0 to start).
         label: a name for traces and drawings; without one, ``u1``, ``u2``, ...
-        requires_grad: False marks a constant input: it takes no gradient
-            (its ``grad`` stays 0.0) and drawings show it with no grad.
+        requires_grad: False marks a constant input: it takes no gradient (its
+            ``grad`` stays 0.0) and drawings show it with no grad.
 
     Attributes:
         gate: the gate whose forward made this unit, or None for an input.
@@ -57,13 +57,12 @@ class Unit:
         self.grad = grad
         self.label = label
         self.gate: Gate | None = None
-        self._requires_grad = requires_grad
-        self._name: str | None = None  # the automatic name (u7), given when first shown
+        self._requires_grad = requires_grad  # (_name, the automatic name, is set when first shown)
 
     @property
     def requires_grad(self) -> bool:
-        """Whether backward passes give this unit a gradient. Set it on input
-        units: a gate's output requires one when any of its inputs does."""
+        """Whether backward passes give this unit a gradient. Set it on input units:
+        a gate's output requires one when any of its inputs does."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -82,8 +81,9 @@ class Unit:
         """Add d(self)/d(unit) into the ``grad`` of every unit ``self`` depends on:
         seed this unit with 1 and run every gate it depends on backward, last to
         first. Calling it again adds again (``gates/backprop.py`` says how)."""
-        gates, inputs = walk_back(self)
-        run_backward(self, gates, inputs)
+        with BACKWARD_LOCK:  # passes take turns (gates/backprop.py)
+            gates, inputs = walk_back(self)
+            run_backward(self, gates, inputs)
 
     # -- operator sugar: each builds the same gate the explicit style builds
 
@@ -127,9 +127,8 @@ class Unit:
             raise TypeError("u ** v needs a constant exponent; for a Unit v: (v * u.log()).exp()")
         return PowGate(exponent).forward(self) if is_number(exponent) else NotImplemented
 
-    # The training idiom `p -= lr * p.grad`: on an input unit with a plain
-    # number on the right, update the value in place so the graph does not
-    # grow. Anywhere else it builds a gate, exactly like `p = p - q`.
+    # The training idiom `p -= lr * p.grad`, on an input unit with a number on the right,
+    # updates the value in place (the graph does not grow); else it is `p = p - q`.
     def __iadd__(self, other: Unit | float) -> Unit:
         if self.gate is None and is_number(other):
             self.value += float(other)

@@ -213,3 +213,15 @@ def test_backward_passes_over_one_graph_in_many_threads_add_up() -> None:
         sys.setswitchinterval(interval)
     assert w.grad == pytest.approx(threads * passes * one_pass, rel=1e-12)
     assert y.grad == threads * passes
+
+
+def test_the_learners_path_stays_short_enough_to_read_in_one_sitting() -> None:
+    """Unit, Gate and the backward walk: at most 500 lines, docstrings included."""
+    from pathlib import Path
+
+    import gates
+
+    here = Path(gates.__file__).parent
+    files = ["unit.py", "gate.py", "backprop.py"]
+    lines = {name: len((here / name).read_text().splitlines()) for name in files}
+    assert sum(lines.values()) <= 500, lines

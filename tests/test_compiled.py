@@ -4,19 +4,23 @@ methods give, whatever the number of replays, and runs a user's gate itself."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 
 from circuits import Circuit, Tracer, _compiled
 from circuits.strategies import circuits
-from gates import Gate, Unit
+from gates import BUILTIN_GATES, Gate, Unit
 from gates.backprop import run_backward
 from gates.graph import inputs_of
 
 
 def same(a: float, b: float) -> bool:
-    return a == b or (math.isnan(a) and math.isnan(b))
+    """Equal floats, ``-0.0`` told apart from ``0.0``; any nan matches a nan."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def by_own_methods(c: Circuit) -> list[float]:
@@ -24,7 +28,7 @@ def by_own_methods(c: Circuit) -> list[float]:
     for unit in c.units:
         unit.grad = 0.0
     gates = list(c.gates)
-    run_backward(c.output, gates, inputs_of(gates))
+    run_backward(c.output, gates, {unit: unit.grad for unit in inputs_of(gates)})
     return [u.grad for u in c.units]
 
 
@@ -159,3 +163,63 @@ def test_a_failed_replay_leaves_every_grad_as_it_was() -> None:
         c.backward()
     a.grad = before[0]
     assert [u.grad for u in c.units] == before
+
+
+def counted(method: Callable[[Gate], None], calls: list[int]) -> Callable[[Gate], None]:
+    def watched(self: Gate) -> None:
+        calls.append(-1)
+        method(self)
+
+    return watched
+
+
+EDGES = [0.0, -0.0, 1.0, -2.5, 1e-320, -1e308, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("cls", BUILTIN_GATES, ids=lambda cls: cls.__name__)
+def test_compiled_code_gives_the_gates_floats_at_ieee_edges(
+    cls: type[Gate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every built-in gate, every pair of edge values: replaying compiled gives
+    the value and grads the gate's own forward and backward give, to the bit."""
+    arity = len(_compiled.FORMULAS[cls].local)
+    pairs = [(a, b) for a in EDGES for b in (EDGES if arity == 2 else [0.0])]
+    for a, b in pairs:
+        u0, u1 = Unit(a), Unit(b)
+        gate = cls(3.0) if cls.__name__ == "PowGate" else cls()
+        with Circuit() as c:
+            out = gate.forward(u0, u1) if arity == 2 else gate.forward(u0)
+        inputs = [u0, u1][:arity]
+        want = by_own_methods(c)
+        want_value = out.value
+        own_calls: list[int] = []  # the gate's own backward, watched
+        with monkeypatch.context() as m:
+            m.setattr(cls, "_own_backward", counted(cls._own_backward, own_calls))
+            for replay in range(3):
+                own_calls.append(replay)
+                c.forward()
+                c.zero_grad()
+                c.backward()
+                got = [u.grad for u in c.units]
+                where = f"{cls.__name__}{tuple(u.value for u in inputs)}, replay {replay + 1}"
+                assert same(out.value, want_value), f"{where}: value {out.value} != {want_value}"
+                assert all(same(g, w) for g, w in zip(got, want)), f"{where}: grads {got} != {want}"
+        assert own_calls[-1] == 2, "the third replay ran compiled code, not the gate's backward"
+
+
+def test_a_subclass_of_a_builtin_gate_replays_with_its_own_methods() -> None:
+    from gates import MultGate
+
+    class HalfMult(MultGate):  # a user's change to the maths of a built-in gate
+        def backward(self) -> None:
+            self.u0.grad += 0.5 * self.u1.value * self.utop.grad
+            self.u1.grad += 0.5 * self.u0.value * self.utop.grad
+
+    x, y = Unit(2.0), Unit(3.0)
+    with Circuit() as c:
+        HalfMult().forward(x, y)
+    for _ in range(3):  # MultGate's formula would give x.grad == 3.0
+        c.forward()
+        c.zero_grad()
+        c.backward()
+        assert (x.grad, y.grad) == (1.5, 1.0)

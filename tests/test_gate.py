@@ -93,7 +93,9 @@ def test_an_unlabelled_gate_answers_none_and_a_label_names_it() -> None:
 
 
 def test_backward_before_forward_says_what_to_do() -> None:
-    with pytest.raises(AttributeError, match=r"MultGate g\d+ has no u0 yet: call forward"):
+    with pytest.raises(
+        AttributeError, match=r"MultGate g\d+: call forward\(\.\.\.\) before backward\(\)"
+    ):
         MultGate().backward()
 
 
