@@ -2,17 +2,24 @@
 
 Backward computes each parameter's gradient from the gates' own local
 derivatives. ``gradcheck`` measures the same gradient a second way, by nudging
-the parameter up and down by ``eps`` and replaying the circuit forward, and
-compares the two. When they disagree it finds the gate to blame: the first gate
-below the worst parameter whose ``backward`` disagrees with its own ``forward``.
+the parameter up and down and replaying the circuit forward, and compares the
+two. It also probes every gate class that is not built in on a gate of that
+class by itself (``circuits/_probes.py``), because a circuit can hide the
+commonest slips: ``=`` for ``+=`` and a forgotten ``* self.utop.grad``.
+
+Each parameter's row ends ``passed``, ``failed`` or ``inconclusive``: a row
+whose numerical slope cannot tell a right gradient from a wrong one (its
+effect on the output is lost in the output's rounding, the step is too
+large, a kink) is inconclusive and says why. The result is truthy only when
+everything passed.
 
 >>> from gates import Unit
 >>> a, b = Unit(2.0, label="a"), Unit(-3.0, label="b")
 >>> out = (a * b + a).tanh()
 >>> out.label = "out"
 >>> result = gradcheck(out)
->>> bool(result), [row.name for row in result.rows]
-(True, ['a', 'b'])
+>>> result.status, [row.name for row in result.rows]
+('passed', ['a', 'b'])
 >>> print(result.summary)  # doctest: +ELLIPSIS
 gradcheck passed: 2 parameters of out, worst relative error ...
 """
@@ -21,18 +28,31 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from circuits._differences import ROUNDING, central_difference, gate_difference, replay, slopes
+from circuits._differences import (
+    WIDEST,
+    Verdict,
+    central_difference,
+    judge,
+    moves,
+    replay,
+    rounding_noise,
+    slopes,
+)
+from circuits._probes import Blame, probe
 from circuits.circuit import Circuit
-from gates import Gate, Unit
-from gates.backprop import run_backward, walk_back
+from circuits.names import NameIndex, Names
+from gates import BUILTIN_GATES, Gate, Unit
+from gates.backprop import BACKWARD_LOCK, run_backward, walk_back
 from gates.graph import inputs_of, needed_by
-from gates.labels import describe_gate, name_of
+from gates.labels import name_of
 from gates.rerun import local_grads
 
 __all__ = [
@@ -46,15 +66,28 @@ __all__ = [
     "relative_error",
 ]
 
+PASSED, FAILED, INCONCLUSIVE = "passed", "failed", "inconclusive"
+
 
 class KinkWarning(UserWarning):
-    """A gate input sits within ``eps`` of a kink (ReLU at 0), where the
-    numerical derivative straddles two slopes and cannot be trusted."""
+    """A nudge of a parameter carries a gate input across a kink (ReLU at 0),
+    where the numerical derivative mixes two slopes and cannot be trusted."""
 
 
 @dataclass(frozen=True)
 class GradcheckRow:
-    """One parameter's figures: backward's gradient against the numerical one."""
+    """One parameter's figures: backward's gradient against the numerical one.
+
+    ``status`` is ``"passed"``, ``"failed"`` or ``"inconclusive"``; ``why``
+    explains a row that did not pass, in words, and ``reason`` names why in a
+    word or two: ``"agrees"``, ``"disagrees"``, ``"rounding"`` (the slope is
+    lost in rounding), ``"truncation"`` (the step is too large), ``"kink"``
+    or ``"not finite"``. ``step`` is the nudge
+    used (``eps`` relative to the value), ``noise`` how far rounding alone
+    can move the numerical slope at that step, and ``truncation`` how far
+    the step's size bends it, as halving the step measures (0.0 when that
+    was not needed).
+    """
 
     unit: Unit
     name: str
@@ -62,48 +95,22 @@ class GradcheckRow:
     analytic: float
     numeric: float
     relative_error: float
-    ok: bool
+    status: str
+    why: str = ""
+    reason: str = "agrees"
+    step: float = 0.0
+    noise: float = 0.0
+    truncation: float = 0.0
 
-
-@dataclass(frozen=True)
-class Blame:
-    """The gate whose ``backward`` disagrees with its ``forward``.
-
-    ``analytic`` is d(output)/d(input ``position``) as the gate's backward
-    gives it (``gates.local_grads``), ``numeric`` the same by central
-    differences over that gate alone. When ``overwrites`` is True the local
-    derivative is right but backward does not *add* it times the upstream
-    grad (it assigns with ``=``, or leaves out ``self.utop.grad``):
-    ``analytic`` is then what it added with upstream grad 2 to a grad that
-    held 1, ``numeric`` what it should have added.
-    """
-
-    gate: Gate
-    position: int
-    input_name: str
-    analytic: float
-    numeric: float
-    overwrites: bool = False
-
-    def __str__(self) -> str:
-        where = f"input {self.position}, {self.input_name}"
-        if self.overwrites:
-            return (
-                f"{describe_gate(self.gate)}: its backward does not add local derivative x "
-                f"upstream grad into the grad of {where} (with upstream grad 2 it added "
-                f"{self.analytic:.6g} to a grad of 1, not {self.numeric:.6g}); write "
-                "`u.grad += local * self.utop.grad` so gradients from every path add up"
-            )
-        return (
-            f"{describe_gate(self.gate)}: its backward gives d(out)/d({where}) = "
-            f"{self.analytic:.6g}, but nudging that input gives {self.numeric:.6g}; "
-            "check that gate's backward"
-        )
+    @property
+    def ok(self) -> bool:
+        """Whether the row passed."""
+        return self.status == PASSED
 
 
 @dataclass(frozen=True)
 class Kink:
-    """A gate whose slope differs left and right of an input, within ``eps``."""
+    """A gate whose slope differs left and right of an input, within the nudge."""
 
     gate: Gate
     position: int
@@ -111,29 +118,35 @@ class Kink:
     value: float
     left: float
     right: float
+    gate_name: str = ""
 
     def __str__(self) -> str:
+        gate = self.gate_name or name_of(self.gate)
         return (
-            f"{describe_gate(self.gate)} has a kink within eps of its input {self.position} "
-            f"({self.input_name} = {self.value!r}): slope {self.left:.3g} from the left, "
-            f"{self.right:.3g} from the right"
+            f"{type(self.gate).__name__} {gate} has a kink within the nudge of its input "
+            f"{self.position} ({self.input_name} = {self.value!r}): slope {self.left:.3g} "
+            f"from the left, {self.right:.3g} from the right"
         )
 
 
 class GradcheckResult:
-    """What ``gradcheck`` found: truthy when every parameter passed.
+    """What ``gradcheck`` found: truthy only when everything passed.
 
     Attributes:
+        status: ``"passed"``, ``"failed"`` (a row disagrees, or a gate's probe
+            found a slip) or ``"inconclusive"`` (nothing failed, but some row
+            could not be checked, or there was no parameter).
         rows: one ``GradcheckRow`` per checked parameter, in circuit order.
-        blame: on failure, the first gate downstream of the worst parameter
-            whose own local derivative is wrong (``None`` if every gate's agrees,
-            e.g. when a kink or rounding explains the mismatch).
-        kinks: gate inputs found within ``eps`` of a kink (each also warned).
+        problems: every ``Blame`` found, in circuit order: gate slips found by
+            probing a gate by itself, and wrong gates found under a failing row.
+        blame: the first of ``problems``, or ``None``.
+        kinks: kinks that a nudge crossed (each also warned).
         eps, rtol, atol: the settings used.
-        noise: the rounding noise allowed on top of ``atol`` (see ``gradcheck``).
 
-    Renders as a table with rich (``rich.print(result)``); ``str()`` gives a
-    plain-text version and ``repr()`` a one-line summary naming the blamed gate.
+    ``str()`` gives the whole report (summary, problems, table, notes), and
+    ``rich.print(result)`` the same with a table. ``repr()`` is one line
+    short enough for pytest to show whole under ``assert gradcheck(c)``: the
+    verdict and the first thing to fix.
     """
 
     def __init__(
@@ -141,97 +154,188 @@ class GradcheckResult:
         *,
         output_name: str,
         rows: Sequence[GradcheckRow],
-        blame: Blame | None,
+        problems: Sequence[Blame],
         kinks: Sequence[Kink],
         eps: float,
         rtol: float,
         atol: float,
-        noise: float,
     ) -> None:
         self.output_name = output_name
         self.rows = tuple(rows)
-        self.blame = blame
+        self.problems = tuple(problems)
         self.kinks = tuple(kinks)
         self.eps = eps
         self.rtol = rtol
         self.atol = atol
-        self.noise = noise
+
+    @property
+    def status(self) -> str:
+        """``"passed"``, ``"failed"`` or ``"inconclusive"`` (see the class)."""
+        if self.problems or any(row.status == FAILED for row in self.rows):
+            return FAILED
+        if not self.rows or any(row.status == INCONCLUSIVE for row in self.rows):
+            return INCONCLUSIVE
+        return PASSED
 
     @property
     def passed(self) -> bool:
-        """Whether every checked parameter's gradients agree."""
-        return all(row.ok for row in self.rows)
+        """Whether every row passed and no gate's probe found a slip."""
+        return self.status == PASSED
 
     def __bool__(self) -> bool:
         return self.passed
 
     @property
+    def blame(self) -> Blame | None:
+        """The first problem found, in circuit order (``None`` if none)."""
+        return self.problems[0] if self.problems else None
+
+    @property
     def failures(self) -> tuple[GradcheckRow, ...]:
-        """The rows that failed, worst first."""
-        return tuple(sorted((r for r in self.rows if not r.ok), key=_badness, reverse=True))
+        """The rows that failed, in circuit order."""
+        return tuple(row for row in self.rows if row.status == FAILED)
+
+    @property
+    def inconclusive(self) -> tuple[GradcheckRow, ...]:
+        """The rows that could not be checked, in circuit order."""
+        return tuple(row for row in self.rows if row.status == INCONCLUSIVE)
 
     @property
     def worst(self) -> GradcheckRow | None:
-        """The failing row with the largest error, else the row closest to failing."""
-        if not self.rows:
-            return None
+        """The failing row with the largest error, else the checked row closest to failing."""
         failures = self.failures
-        return failures[0] if failures else max(self.rows, key=_badness)
+        if failures:
+            return max(failures, key=_badness)
+        checked = [row for row in self.rows if row.status == PASSED]
+        return max(checked, key=_badness) if checked else None
 
     @property
     def summary(self) -> str:
-        """One line: passed or failed, how many parameters, the worst error, the blame."""
+        """One line: the verdict, and how many parameters passed, failed or could not be checked."""
         n = len(self.rows)
         what = f"{n} parameter{'s' if n != 1 else ''} of {self.output_name}"
-        worst = self.worst
-        worst_text = "" if worst is None else f", worst relative error {worst.relative_error:.1e}"
-        if self.passed:
-            text = f"gradcheck passed: {what}{worst_text}"
-        else:
-            bad = ", ".join(row.name for row in self.failures)
-            text = f"gradcheck FAILED for {bad} ({what}{worst_text})"
-            if self.blame is not None:
-                text += f"; blame {self.blame}"
-            else:
-                text += "; every gate's local derivative agrees with its numerical one"
-        if self.kinks:
-            text += f"; {len(self.kinks)} input(s) within eps of a kink"
-        return text
+        status = self.status
+        if status == PASSED:
+            worst = self.worst
+            error = "" if worst is None else f", worst relative error {worst.relative_error:.1e}"
+            return f"gradcheck passed: {what}{error}"
+        tally = ", ".join(
+            f"{count} {word}"
+            for word, count in (
+                (PASSED, sum(r.status == PASSED for r in self.rows)),
+                (FAILED, len(self.failures)),
+                (INCONCLUSIVE, len(self.inconclusive)),
+            )
+            if count
+        )
+        rows = f"{what}: {tally}" if n else f"no parameter of {self.output_name} to check"
+        if status == INCONCLUSIVE:
+            return f"gradcheck inconclusive: {rows}"
+        names = [row.name for row in self.failures]
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+        head = f"gradcheck FAILED for {shown}" if names else "gradcheck FAILED"
+        count = len(self.problems)
+        problems = f"{count} gate problem{'s' if count != 1 else ''}; " if count else ""
+        return f"{head}: {problems}{rows}"
+
+    @property
+    def headline(self) -> str:
+        """The verdict and the first thing to fix, in one sentence."""
+        status = self.status
+        if status == PASSED:
+            return self.summary
+        if self.problems:
+            more = len(self.problems) - 1
+            tail = f" (and {more} more)" if more else ""
+            return f"gradcheck FAILED: {self.problems[0].headline}{tail}"
+        if status == FAILED:
+            row = self.failures[0]
+            return (
+                f"gradcheck FAILED for {row.name}: backward gives {row.analytic:.6g}, nudging "
+                f"gives {row.numeric:.6g}{_more(self.failures)}"
+            )
+        if not self.rows:
+            return self.summary
+        rows = self.inconclusive
+        return f"gradcheck inconclusive: {_in_short(rows[0], self.output_name)}{_more(rows)}"
 
     def __repr__(self) -> str:
-        return f"<GradcheckResult {self.summary}>"
+        text = f"<GradcheckResult {self.headline.removeprefix('gradcheck ')}>"
+        if len(text) <= _REPR_LIMIT:
+            return text
+        # Never cut a sentence in the middle: end at the last clause that fits.
+        cut = max(text.rfind(mark, 0, _REPR_LIMIT - 6) for mark in (": ", ", ", "; "))
+        return text[: cut if cut > 0 else _REPR_LIMIT - 6] + " (...)>"
+
+    def report(self) -> list[str]:
+        """The report as paragraphs: summary, numbered problems, the table (one
+        paragraph), then notes on rows that did not pass."""
+        paragraphs = [self.summary]
+        for i, problem in enumerate(self.problems, start=1):
+            paragraphs.append(f"{i}. {problem}")
+        paragraphs.append("\n".join(_plain_table(self.rows)))
+        paragraphs.extend(self._notes())
+        return paragraphs
 
     def __str__(self) -> str:
-        header = ("unit", "value", "analytic", "numeric", "rel. error", "ok")
-        lines = [header, *(_cells(row) for row in self.rows)]
-        widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-        table = [
-            "  ".join(
-                cell.rjust(width) if i else cell.ljust(width)
-                for i, (cell, width) in enumerate(zip(line, widths))
-            ).rstrip()
-            for line in lines
-        ]
-        notes = [f"kink: {kink}" for kink in self.kinks]
-        return "\n".join([self.summary, *table, *notes])
+        return "\n".join(self.report())
 
-    def __rich__(self) -> Table:
-        table = Table(title=self.summary, title_justify="left")
-        table.add_column("unit")
-        for heading in ("value", "analytic", "numeric", "rel. error"):
-            table.add_column(heading, justify="right")
-        table.add_column("ok", justify="center")
+    def _notes(self) -> list[str]:
+        notes: list[str] = []
+        groups: dict[str, list[GradcheckRow]] = {}
         for row in self.rows:
-            *cells, ok = _cells(row)
-            table.add_row(*cells, Text(ok, style="green" if row.ok else "bold red"))
-        if self.kinks:
-            table.caption = "\n".join(f"kink: {kink}" for kink in self.kinks)
-        return table
+            if row.status != PASSED:
+                groups.setdefault(row.status if row.status == FAILED else row.reason, []).append(
+                    row
+                )
+        for key, rows in groups.items():
+            if len(rows) == 1 or key == FAILED:
+                notes.extend(f"{row.name}: {row.status}: {row.why}" for row in rows)
+            else:
+                notes.append(_group_note(key, rows, self.output_name, self.kinks))
+        if self.failures and not self.problems:
+            notes.append(
+                "No gate was found wrong by itself: every gate's local derivative agrees with "
+                "the slope of its forward. Look at how the gates are wired (one gate forwarded "
+                "twice?) or at a backward that reads more than its own inputs and output."
+            )
+        return notes
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        style = {PASSED: "bold green", FAILED: "bold red", INCONCLUSIVE: "bold yellow"}
+        yield Text(self.summary, style=style[self.status])
+        for i, problem in enumerate(self.problems, start=1):
+            yield Text(f"{i}. {problem}")
+        yield _rich_table(self.rows)
+        for note in self._notes():
+            yield Text(note)
+
+
+_REPR_LIMIT = 230  # pytest shows a repr whole up to 240 characters, then cuts its middle
+
+
+def _more(rows: Sequence[object]) -> str:
+    return f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+
+
+def _in_short(row: GradcheckRow, output: str) -> str:
+    """Why a row is inconclusive, in a few words."""
+    if row.reason == "rounding":
+        return f"{row.name}'s effect on {output} is lost in {output}'s rounding"
+    if row.reason == "truncation":
+        return f"the step is too large for {row.name}"
+    if row.reason == "kink":
+        return f"the nudge of {row.name} crosses a kink"
+    return f"{output} is not finite near {row.name}"
 
 
 def _badness(row: GradcheckRow) -> float:
     error = row.relative_error
     return math.inf if math.isnan(error) else error
+
+
+_HEADER = ("unit", "value", "analytic", "numeric", "rel. error", "result")
+_MARK = {PASSED: "ok", FAILED: "FAILED", INCONCLUSIVE: "inconclusive"}
 
 
 def _cells(row: GradcheckRow) -> tuple[str, str, str, str, str, str]:
@@ -241,8 +345,73 @@ def _cells(row: GradcheckRow) -> tuple[str, str, str, str, str, str]:
         f"{row.analytic:.6g}",
         f"{row.numeric:.6g}",
         f"{row.relative_error:.1e}",
-        "ok" if row.ok else "FAIL",
+        _MARK[row.status],
     )
+
+
+def _plain_table(rows: Sequence[GradcheckRow]) -> list[str]:
+    lines = [_HEADER, *(_cells(row) for row in rows)]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(_HEADER))]
+    return [
+        "  ".join(
+            cell.rjust(width) if 0 < i < len(_HEADER) - 1 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(line, widths))
+        ).rstrip()
+        for line in lines
+    ]
+
+
+def _rich_table(rows: Sequence[GradcheckRow]) -> Table:
+    table = Table()
+    table.add_column("unit")
+    for heading in _HEADER[1:-1]:
+        table.add_column(heading, justify="right")
+    table.add_column("result")
+    colour = {PASSED: "green", FAILED: "bold red", INCONCLUSIVE: "yellow"}
+    for row in rows:
+        *cells, mark = _cells(row)
+        table.add_row(*cells, Text(mark, style=colour[row.status]))
+    return table
+
+
+def _names(rows: Sequence[GradcheckRow], limit: int = 8) -> str:
+    names = [row.name for row in rows]
+    return ", ".join(names[:limit]) + (
+        f" and {len(names) - limit} more" if len(names) > limit else ""
+    )
+
+
+def _group_note(
+    reason: str, rows: Sequence[GradcheckRow], output: str, kinks: Sequence[Kink]
+) -> str:
+    names = _names(rows)
+    if reason == "kink":
+        return (
+            f"{names}: inconclusive: their nudges cross a kink: {'; '.join(map(str, kinks))}. "
+            "Central differences there mix two slopes; move the input away from the kink."
+        )
+    if reason == "rounding":
+        noise = max(row.noise * row.step for row in rows)
+        return (
+            f"{names}: inconclusive: their effect on {output} is lost in {output}'s rounding "
+            f"(a replay of {output} rounds by up to {noise:.2g}, as much as a nudge of one of "
+            f"them moves it). {_SUB_CIRCUIT}"
+        )
+    if reason == "truncation":
+        most = max(row.truncation for row in rows)
+        return (
+            f"{names}: inconclusive: the step is too large: over it, curvature bends their "
+            f"numerical slopes by up to {most:.2g} (halving the step shows it), more than the "
+            f"tolerance allows. {_SMALLER_STEP}"
+        )
+    return f"{names}: inconclusive: {rows[0].why}"
+
+
+_SUB_CIRCUIT = (
+    "Check a sub-circuit that ends nearer to the parameter, where its effect is not lost "
+    "(gradcheck of an intermediate unit, or `circuits check --unit NAME`)."
+)
+_SMALLER_STEP = "Use a smaller eps (the default is 1e-6)."
 
 
 def relative_error(analytic: float, numeric: float) -> float:
@@ -280,18 +449,32 @@ def gradcheck(
     rtol: float = 1e-5,
     atol: float = 1e-8,
     wrt: Unit | Iterable[Unit] | None = None,
+    names: Mapping[str, Any] | None = None,
 ) -> GradcheckResult:
-    """Check backward's gradient of every parameter against central differences.
+    """Check backward's gradient of every parameter against central differences,
+    and probe every gate class that is not built in by itself.
 
     For each parameter ``p`` (a leaf unit that requires grad; or each unit in
-    ``wrt``) the numerical gradient is ``(f(p + eps) - f(p - eps)) / (2 eps)``,
-    where ``f`` replays the circuit forward in place. The analytic gradient is
-    what one backward call from zeroed grads gives, by the usual gradient rule.
-    A parameter passes when ``|a - n| <= atol`` or ``|a - n| / max(|a|, |n|) <=
-    rtol`` (CS231n's relative error, with an absolute floor for gradients near
-    zero). ``atol`` is widened by the rounding noise of the difference itself,
-    about ``2**-52 * sum(|value * grad|) / eps`` over the circuit's units, so a
-    large intermediate value cannot fail a tiny gradient by rounding alone.
+    ``wrt``) the numerical gradient is ``(f(p + h) - f(p - h)) / (2 h)`` with
+    ``h = eps * |p|`` (``eps`` at ``p = 0``), where ``f`` replays the circuit
+    forward in place. The analytic gradient is what one backward call from
+    zeroed grads gives, by the usual gradient rule.
+
+    A row passes when the two agree: within ``rtol`` relative error
+    (CS231n's ``|a - n| / max(|a|, |n|)``), within ``atol``, or within the
+    numerical slope's own rounding noise where that noise is at most 1% of
+    the gradient. It fails when they differ by more than rounding and the
+    step's size can explain (the slope over half the step measures the
+    latter). Anything between is inconclusive, and says why: the parameter's
+    effect on the output is lost in the output's rounding, the step is too
+    large, or the nudge crosses a kink.
+
+    Every gate class in the graph that is not in ``gates.BUILTIN_GATES`` is
+    also probed on a copy of one of its gates (fed fresh units with the same
+    values): its local derivative against its forward's slope, an upstream
+    grad of 2, an input grad that already holds something, one unit fed to
+    every input, and no value changed. A slip found there fails the check,
+    even where the circuit's own numbers hide it.
 
     Afterwards every value and grad is exactly as it was, and every gate has
     been replayed at the original values.
@@ -299,18 +482,21 @@ def gradcheck(
     Args:
         target: a ``Circuit`` (checks ``c.output`` against ``c.parameters()``)
             or an output ``Unit`` (checks it against the leaves it depends on).
-        eps: the nudge, an absolute step.
+        eps: the nudge, relative to each parameter's value.
         rtol: the largest relative error that passes.
-        atol: the absolute floor: differences this small always pass.
+        atol: the absolute floor: differences this small pass, where the
+            numerical slope is that precise.
         wrt: check only this unit or these units (each an input of the
             target that requires grad).
+        names: a mapping such as ``vars()`` whose variable names name the
+            rows and gates, as ``Tracer(names=...)`` names them.
 
     Returns:
-        A ``GradcheckResult``: truthy when every parameter passes, with a
-        per-parameter table, and on failure the gate to blame.
+        A ``GradcheckResult``: truthy only when ``status`` is ``"passed"``,
+        with a per-parameter table and the problems found, in circuit order.
 
     Warns:
-        KinkWarning: a gate input sits within ``eps`` of a kink, such as a
+        KinkWarning: a nudge carries a gate input across a kink, such as a
             ReLU input at 0, where the numerical derivative is unreliable.
 
     Example:
@@ -318,41 +504,42 @@ def gradcheck(
         >>> w, x = Unit(0.5, label="w"), Unit(2.0, label="x", requires_grad=False)
         >>> loss = (w * x).sigmoid()
         >>> result = gradcheck(loss)
-        >>> result.passed, result.rows[0].name, round(result.rows[0].numeric, 6)
-        (True, 'w', 0.393224)
+        >>> result.status, result.rows[0].name, round(result.rows[0].numeric, 6)
+        ('passed', 'w', 0.393224)
     """
     _check_settings(eps, rtol, atol)
     output, order, leaves = _graph_of(target)
     params = _choose(leaves, wrt, output)
     units = _units_of(output, order)
+    known = Names(names)
+    for gate in order:
+        known.remember(gate)
+    index = known.snapshot()
     saved = [(unit, unit.value, unit.grad) for unit in units]
+    settings = _Settings(eps, rtol, atol)
     try:
-        analytic, upstream, noise = _analytic(output, order, params, units, eps)
-        numeric = [_numeric_gradient(p, output, order, eps) for p in params]
+        analytic, upstream = _analytic(output, order, params, units)
+        for p in params:
+            index.name(p)  # automatic names (u1, u2, ...) go to the inputs first
+        output_name = index.name(output)
+        kinks: dict[tuple[Gate, int], Kink] = {}
+        rows = []
+        for p, a in zip(params, analytic):
+            below = _below(p, order)
+            row, found = _check_row(p, a, output, output_name, below, upstream, settings, index)
+            rows.append(row)
+            for kink in found:
+                kinks.setdefault((kink.gate, kink.position), kink)
         _restore(saved, order)
-        tolerance = atol + noise
-        rows = [
-            GradcheckRow(
-                unit=p,
-                name=name_of(p),
-                value=p.value,
-                analytic=a,
-                numeric=n,
-                relative_error=relative_error(a, n),
-                ok=agree(a, n, rtol=rtol, atol=tolerance),
-            )
-            for p, a, n in zip(params, analytic, numeric)
-        ]
-        kinks = _find_kinks(order, eps, rtol, atol)
-        blame = None
-        if not all(row.ok for row in rows):
-            worst = max((r for r in rows if not r.ok), key=_badness)
-            kinked = {kink.gate for kink in kinks}
-            suspects = [g for g in _below(worst.unit, order) if g not in kinked]
-            blame = _find_blame(suspects, upstream, eps, rtol, atol)
+        problems = _probe_classes(order, settings, index)
+        failed = [row for row in rows if row.status == FAILED]
+        if failed:
+            problems.extend(_search(failed, order, problems, settings, index))
     finally:
         _restore(saved, order)
-    for kink in kinks:
+    position = {gate: i for i, gate in enumerate(order)}
+    problems.sort(key=lambda blame: position.get(blame.gate, len(order)))
+    for kink in kinks.values():
         warnings.warn(
             f"{kink}. Central differences through it mix two slopes, so its gradients "
             "cannot be checked here; move the input away from the kink.",
@@ -360,15 +547,245 @@ def gradcheck(
             stacklevel=2,
         )
     return GradcheckResult(
-        output_name=name_of(output),
+        output_name=output_name,
         rows=rows,
-        blame=blame,
-        kinks=kinks,
+        problems=problems,
+        kinks=list(kinks.values()),
         eps=eps,
         rtol=rtol,
         atol=atol,
-        noise=noise,
     )
+
+
+@dataclass(frozen=True)
+class _Settings:
+    eps: float
+    rtol: float
+    atol: float
+
+
+def _check_row(
+    p: Unit,
+    analytic: float,
+    output: Unit,
+    output_name: str,
+    below: Sequence[Gate],
+    upstream: Mapping[Gate, float],
+    settings: _Settings,
+    index: NameIndex,
+) -> tuple[GradcheckRow, list[Kink]]:
+    """One parameter's row, and the kinks its nudge crosses (if it did not pass)."""
+    name = index.name(p)
+    spread = math.fsum(abs(g.utop.value * upstream[g]) for g in below) if below else abs(p.value)
+    kinks: list[Kink] = []
+
+    def measure(h: float) -> float:
+        return _numeric_gradient(p, name, output, below, h, settings.eps)
+
+    def kinked(h: float) -> bool:
+        found = _kinks_crossed(p, below, h, settings, index)
+        kinks.extend(found)
+        return bool(found)
+
+    verdict = judge(
+        analytic,
+        measure,
+        lambda h: rounding_noise(spread, h),
+        value=p.value,
+        eps=settings.eps,
+        rtol=settings.rtol,
+        atol=settings.atol,
+        kinked=kinked,
+    )
+    row = GradcheckRow(
+        unit=p,
+        name=name,
+        value=p.value,
+        analytic=analytic,
+        numeric=verdict.numeric,
+        relative_error=relative_error(analytic, verdict.numeric),
+        status=verdict.status,
+        why=_why(verdict, name, analytic, output, output_name, kinks),
+        reason=verdict.reason,
+        step=verdict.step,
+        noise=verdict.rounding,
+        truncation=verdict.truncation,
+    )
+    return row, kinks
+
+
+def _why(
+    verdict: Verdict,
+    name: str,
+    analytic: float,
+    output: Unit,
+    output_name: str,
+    kinks: Sequence[Kink],
+) -> str:
+    """A row's verdict in words, with the numbers that show it."""
+    h, out = verdict.step, output_name
+    if verdict.status == PASSED:
+        return ""
+    if verdict.reason == "disagrees":
+        return (
+            f"backward gives d({out})/d({name}) = {analytic:.6g}, but nudging {name} by "
+            f"{h:.2g} moves {out} at a slope of {verdict.numeric:.6g}."
+        )
+    if verdict.reason == "not finite":
+        return (
+            f"{out} is not finite when {name} is nudged by {h:.2g} (the slope reads "
+            f"{verdict.numeric}), so no slope can be measured there."
+        )
+    if verdict.reason == "kink":
+        return (
+            f"the nudge crosses a kink: {'; '.join(str(k) for k in kinks)}. Central differences "
+            "there mix two slopes; move the input away from the kink."
+        )
+    if verdict.reason == "truncation":
+        return (
+            f"the step is too large: over a nudge of {name} by {h:.2g}, curvature bends the "
+            f"numerical slope by about {verdict.truncation:.2g} (halving the nudge shows it), "
+            f"more than the tolerance allows. {_SMALLER_STEP}"
+        )
+    wider = f", and no step up to {WIDEST:g} times larger settles it" if verdict.wider else ""
+    return (
+        f"its effect on {out} is lost in {out}'s rounding: backward says nudging {name} by "
+        f"{h:.2g} moves {out} by about {abs(analytic) * h:.2g}, but a replay of {out} "
+        f"(= {output.value:.4g}) rounds by up to {verdict.rounding * h:.2g}{wider}. "
+        f"{_SUB_CIRCUIT}"
+    )
+
+
+def _kinks_crossed(
+    p: Unit, below: Sequence[Gate], step: float, settings: _Settings, index: NameIndex
+) -> list[Kink]:
+    """The gates whose slope jumps where a nudge of ``p`` by ``step`` moves their inputs.
+
+    Generic, so it finds kinks in users' gates too: the slope left of the
+    input differs from the slope right of it in a way smooth curvature cannot
+    explain (``Slopes.kinked``), and the central difference over the gate
+    misses the gate's own local derivative (else the kink does no harm here).
+    """
+    try:
+        moved = moves(p, below, step)
+    except (ArithmeticError, ValueError):
+        return []  # the nudge leaves a gate's domain: that gate says so itself
+    kinks: list[Kink] = []
+    for gate in below:
+        if not gate.utop.requires_grad:
+            continue
+        local = local_grads(gate)
+        for position, unit in _distinct_inputs(gate):
+            if unit not in moved or not math.isfinite(unit.value):
+                continue
+            low, high = moved[unit]
+            reach = max(abs(high - unit.value), abs(unit.value - low))
+            around = slopes(gate, unit, reach)
+            if around.kinked and not agree(
+                local[position],
+                around.centre,
+                rtol=settings.rtol,
+                atol=settings.atol + around.noise,
+            ):
+                kinks.append(
+                    Kink(
+                        gate,
+                        position,
+                        index.name(unit),
+                        unit.value,
+                        around.left,
+                        around.right,
+                        index.gate_name(gate),
+                    )
+                )
+    return kinks
+
+
+def _numeric_gradient(
+    p: Unit, name: str, output: Unit, below: Sequence[Gate], step: float, eps: float
+) -> float:
+    try:
+        return central_difference(p, output, below, step)
+    except (ArithmeticError, ValueError) as exc:
+        # A user's gate that raises outside its domain (math.sqrt of a
+        # negative): say which nudge took it there.
+        raise ValueError(
+            f"gradcheck: nudging {name} = {p.value!r} by {step:.2g} (eps={eps:g} of it) made a "
+            f"gate raise {type(exc).__name__}: {exc}. Keep every gate's inputs further than the "
+            "nudge inside its domain, or use a smaller eps."
+        ) from exc
+
+
+def _probe_classes(order: Sequence[Gate], settings: _Settings, index: NameIndex) -> list[Blame]:
+    """Probe one gate of every class that is not built in (see ``circuits/_probes.py``)."""
+    by_class: dict[type, list[Gate]] = {}
+    for gate in order:
+        if type(gate) not in BUILTIN_GATES:
+            by_class.setdefault(type(gate), []).append(gate)
+    found: list[Blame] = []
+    for gates in by_class.values():
+        gate = _most_telling(gates)
+        found.extend(
+            probe(
+                gate,
+                eps=settings.eps,
+                rtol=settings.rtol,
+                atol=settings.atol,
+                gate_name=index.gate_name(gate),
+            )
+        )
+    return found
+
+
+def _most_telling(gates: Sequence[Gate]) -> Gate:
+    """The first gate whose local derivatives are all non-zero (a forgotten
+    upstream factor shows only there), else the first with any, else the first."""
+    best, best_score = gates[0], -1
+    for gate in gates[:50]:
+        try:
+            local = local_grads(gate)
+        except Exception:
+            continue
+        score = sum(1 for d in local if d != 0.0 and math.isfinite(d))
+        if score == len(local):
+            return gate
+        if score > best_score:
+            best, best_score = gate, score
+    return best
+
+
+def _search(
+    failed: Sequence[GradcheckRow],
+    order: Sequence[Gate],
+    known: Sequence[Blame],
+    settings: _Settings,
+    index: NameIndex,
+) -> list[Blame]:
+    """Under the failing rows, the first user gate wrong where it sits in the circuit.
+
+    Built-in gates are trusted. A gate whose class a probe already blamed is
+    not blamed twice; one whose output does not matter here cannot be the cause.
+    """
+    blamed = {type(blame.gate) for blame in known}
+    probed = {blame.gate for blame in known}
+    for row in failed:
+        for gate in _below(row.unit, order):
+            cls = type(gate)
+            if cls in BUILTIN_GATES or cls in blamed or gate in probed:
+                continue
+            if not gate.utop.requires_grad:
+                continue
+            found = probe(
+                gate,
+                eps=settings.eps,
+                rtol=settings.rtol,
+                atol=settings.atol,
+                gate_name=index.gate_name(gate),
+                probed=False,
+            )
+            if found:
+                return found
+    return []
 
 
 def _restore(saved: Sequence[tuple[Unit, float, float]], order: Sequence[Gate]) -> None:
@@ -380,19 +797,6 @@ def _restore(saved: Sequence[tuple[Unit, float, float]], order: Sequence[Gate]) 
     for unit, value, grad in saved:
         unit.value = value  # bit for bit, whatever the replay computed
         unit.grad = grad
-
-
-def _numeric_gradient(param: Unit, output: Unit, order: Sequence[Gate], eps: float) -> float:
-    try:
-        return central_difference(param, output, _below(param, order), eps)
-    except (ArithmeticError, ValueError) as exc:
-        # A user's gate that raises outside its domain (math.sqrt of a
-        # negative): say which nudge took it there.
-        raise ValueError(
-            f"gradcheck: nudging {name_of(param)} = {param.value!r} by eps={eps:g} made a gate "
-            f"raise {type(exc).__name__}: {exc}. Keep every gate's inputs further than eps "
-            "inside its domain, or use a smaller eps."
-        ) from exc
 
 
 def _check_settings(eps: float, rtol: float, atol: float) -> None:
@@ -443,13 +847,13 @@ def _choose(leaves: list[Unit], wrt: Unit | Iterable[Unit] | None, output: Unit)
             raise TypeError(f"gradcheck: wrt must hold Units, got {unit!r} ({type(unit).__name__})")
         if unit not in known:
             raise ValueError(
-                f"gradcheck: {name_of(unit)} is not an input of {name_of(output)} (it is made by "
-                "a gate, or the output does not depend on it); wrt takes the leaf units "
-                "the check nudges, such as c.parameters()"
+                f"gradcheck: {Names().name(unit)} is not an input of {Names().name(output)} (it "
+                "is made by a gate, or the output does not depend on it); wrt takes the leaf "
+                "units the check nudges, such as c.parameters()"
             )
         if not unit.requires_grad:
             raise ValueError(
-                f"gradcheck: {name_of(unit)} was made with requires_grad=False, so backward "
+                f"gradcheck: {Names().name(unit)} was made with requires_grad=False, so backward "
                 "gives it no gradient to check; leave it out of wrt"
             )
         if unit not in chosen:
@@ -466,25 +870,15 @@ def _units_of(output: Unit, order: Sequence[Gate]) -> list[Unit]:
 
 
 def _analytic(
-    output: Unit,
-    order: Sequence[Gate],
-    params: Sequence[Unit],
-    units: Sequence[Unit],
-    eps: float,
-) -> tuple[list[float], dict[Gate, float], float]:
-    """One backward call from zeroed grads: the parameters' grads, each gate's
-    upstream grad (d output / d its output), and the rounding-noise estimate."""
+    output: Unit, order: Sequence[Gate], params: Sequence[Unit], units: Sequence[Unit]
+) -> tuple[list[float], dict[Gate, float]]:
+    """One backward call from zeroed grads: the parameters' grads, and each
+    gate's upstream grad (d output / d its output)."""
     for unit in units:
         unit.grad = 0.0
-    run_backward(output, order, inputs_of(order))
-    grads = [p.grad for p in params]
-    upstream = {gate: gate.utop.grad for gate in order}
-    # Replaying forward rounds each gate's output by about ROUNDING * |value|,
-    # which reaches the output scaled by that unit's grad; the difference of
-    # two replays over a step of 2 eps can be off by the sum of it all / eps.
-    spread = sum(abs(g.utop.value * g.utop.grad) for g in order) + abs(output.value)
-    noise = 4.0 * ROUNDING * spread / eps
-    return grads, upstream, noise if math.isfinite(noise) else 0.0
+    with BACKWARD_LOCK:
+        run_backward(output, order, {unit: unit.grad for unit in inputs_of(order)})
+    return [p.grad for p in params], {gate: gate.utop.grad for gate in order}
 
 
 def _below(unit: Unit, order: Sequence[Gate]) -> list[Gate]:
@@ -500,31 +894,6 @@ def _below(unit: Unit, order: Sequence[Gate]) -> list[Gate]:
     return below
 
 
-def _find_kinks(order: Sequence[Gate], eps: float, rtol: float, atol: float) -> list[Kink]:
-    """Gate inputs where the gate's slope jumps within ``eps``.
-
-    Generic, so it finds kinks in users' gates too: the slope left of the
-    input differs from the slope right of it in a way smooth curvature cannot
-    explain (``Slopes.kinked``), and the central difference over the gate
-    misses the gate's own local derivative (else the kink does no harm here).
-    """
-    kinks: list[Kink] = []
-    for gate in order:
-        if not gate.utop.requires_grad:
-            continue  # no parameter is upstream: no nudge can cross its kink
-        local = local_grads(gate)
-        for position, unit in _distinct_inputs(gate):
-            if not unit.requires_grad or not math.isfinite(unit.value):
-                continue
-            around = slopes(gate, unit, eps)
-            if around.kinked and not agree(
-                local[position], around.centre, rtol=rtol, atol=atol + around.noise
-            ):
-                kink = Kink(gate, position, name_of(unit), unit.value, around.left, around.right)
-                kinks.append(kink)
-    return kinks
-
-
 def _distinct_inputs(gate: Gate) -> list[tuple[int, Unit]]:
     seen: set[Unit] = set()
     found = []
@@ -533,42 +902,3 @@ def _distinct_inputs(gate: Gate) -> list[tuple[int, Unit]]:
             seen.add(unit)
             found.append((position, unit))
     return found
-
-
-def _find_blame(
-    suspects: Sequence[Gate], upstream: dict[Gate, float], eps: float, rtol: float, atol: float
-) -> Blame | None:
-    """The first of ``suspects`` whose backward is wrong: its local derivative
-    disagrees with central differences over the gate alone, or it does not
-    add local derivative x upstream grad into its inputs' grads.
-
-    A gate alone is checked more tightly than the whole circuit: its central
-    difference is accurate to its own rounding noise, and errors too small to
-    fail the circuit one by one may fail it together. A gate whose output
-    does not matter here (upstream grad 0) cannot be the cause.
-    """
-    local_atol = 1e-3 * atol
-    for gate in suspects:
-        if not gate.utop.requires_grad or upstream.get(gate, 1.0) == 0.0:
-            continue  # nothing its backward does reaches a parameter
-        analytic = local_grads(gate)
-        # (a constant input reads 0 from local_grads by design: not checked)
-        checked = [(p, u) for p, u in _distinct_inputs(gate) if u.requires_grad]
-        noise = 4.0 * ROUNDING * abs(gate.utop.value) / eps
-        for position, unit in checked:
-            numeric = gate_difference(gate, unit, eps)
-            if not agree(analytic[position], numeric, rtol=rtol, atol=local_atol + noise):
-                return Blame(gate, position, name_of(unit), analytic[position], numeric)
-        added = local_grads(gate, upstream=_PROBE_UPSTREAM, before=_PROBE_BEFORE)
-        for position, unit in checked:
-            expected = analytic[position] * _PROBE_UPSTREAM
-            if not agree(added[position], expected, rtol=rtol, atol=local_atol + 4 * ROUNDING):
-                return Blame(gate, position, name_of(unit), added[position], expected, True)
-    return None
-
-
-# The second backward probe: an upstream grad other than 1 and input grads
-# that already hold something, so `grad = local` and `grad += local` (no
-# upstream factor) both show.
-_PROBE_UPSTREAM = 2.0
-_PROBE_BEFORE = 1.0
