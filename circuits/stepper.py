@@ -1,9 +1,14 @@
 """Step mode: pause after each traced gate call until the learner says go on.
 
-At each pause the learner types Enter for the next event, ``c`` to run to the
-end without pausing, or ``q`` to stop. When input is not a terminal (a pipe,
-a file, CI) nobody can answer, so the stepper says so once and runs through:
-step mode never hangs a pipeline.
+At each pause the prompt names the keys: Enter (or space) for the next
+event, ``c`` to run to the end without pausing, ``q`` to stop. On a terminal
+one key press is enough: the stepper reads a single key (the terminal is put
+in cbreak mode for that one read, so Ctrl-C still interrupts). Where it
+cannot (Windows, or an input stream with no terminal underneath), it reads a
+line, and the prompt says to press Enter after the letter.
+
+When input is not a terminal (a pipe, a file, CI) nobody can answer, so the
+stepper says so once and runs through: step mode never hangs a pipeline.
 
 >>> import io
 >>> from rich.console import Console
@@ -16,13 +21,44 @@ True
 
 from __future__ import annotations
 
+import io
+import os
 import sys
-from typing import TextIO
+from collections.abc import Callable
+from typing import Literal, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
+if sys.platform != "win32":  # POSIX terminals; on Windows the stepper reads lines
+    import termios
+    import tty
+
 __all__ = ["Stepper", "TraceStopped"]
+
+Choice = Literal["next", "continue", "stop", "end of input"]
+
+# What each answer means. Single keys and whole lines both land here; a
+# right-arrow key sends the escape sequence "\x1b[C".
+_ANSWERS: dict[str, Choice] = {
+    "": "next",
+    " ": "next",
+    "n": "next",
+    "next": "next",
+    "\x1b[C": "next",
+    "c": "continue",
+    "continue": "continue",
+    "q": "stop",
+    "quit": "stop",
+    "stop": "stop",
+    "\x04": "end of input",  # Ctrl-D, read as a key
+}
+_SAID: dict[Choice, str] = {
+    "next": "next",
+    "continue": "run to the end",
+    "stop": "stop",
+    "end of input": "end of input: running to the end",
+}
 
 
 class TraceStopped(BaseException):
@@ -38,17 +74,48 @@ class TraceStopped(BaseException):
         self.step = step
 
 
-def _prompt(step: int) -> Text:
+def _prompt(step: int, *, single_key: bool) -> Text:
+    then = "" if single_key else " then Enter"
     return Text.assemble(
         (f"  paused after step {step}:  ", "dim"),
         ("Enter", "bold"),
+        " or ",
+        ("space", "bold"),
         ": next   ",
         ("c", "bold"),
-        ": run to the end   ",
+        f"{then}: run to the end   ",
         ("q", "bold"),
-        ": stop  ",
+        f"{then}: stop  ",
         ("> ", "dim"),
     )
+
+
+def _terminal_of(stream: TextIO) -> int | None:
+    """The file descriptor of the terminal behind ``stream``, if keys can be read one by one."""
+    if sys.platform == "win32":
+        return None
+    try:
+        fd = stream.fileno()
+        termios.tcgetattr(fd)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation, termios.error):
+        return None
+    return fd
+
+
+def _read_key(fd: int, show_prompt: Callable[[], None]) -> str:
+    """Show the prompt, then read one key press: all the bytes it sent, so an arrow
+    key is one answer (Ctrl-D, "\\x04", at the end of input)."""
+    saved = termios.tcgetattr(fd)
+    try:
+        # No line editing and no echo; signals (Ctrl-C) still work. Set before the
+        # prompt shows, so a key pressed once it is there is read as a key, and
+        # TCSANOW, not tty's default TCSAFLUSH, which would drop keys typed ahead.
+        tty.setcbreak(fd, termios.TCSANOW)
+        show_prompt()
+        data = os.read(fd, 32)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    return data.decode("utf-8", "replace") if data else "\x04"
 
 
 class Stepper:
@@ -89,21 +156,36 @@ class Stepper:
             self.running = True
             return
         while True:
-            self.console.print(_prompt(step), end="")
-            answer = self.stream.readline()
-            if not answer:  # end of input: nobody is left to answer
-                self.console.print()
+            choice = self._ask(step)
+            if choice == "next":
+                return
+            if choice in ("continue", "end of input"):
                 self.running = True
                 return
-            command = answer.strip().lower()
-            if command == "":
-                return
-            if command in ("c", "continue"):
-                self.running = True
-                return
-            if command in ("q", "quit", "stop"):
+            if choice == "stop":
                 raise TraceStopped(step)
+
+    def _ask(self, step: int) -> Choice | None:
+        """Prompt once; the learner's choice, or None (after saying so) for another key."""
+        fd = _terminal_of(self.stream)
+        prompt = _prompt(step, single_key=fd is not None)
+        if fd is not None:
+            answer = _read_key(fd, lambda: self.console.print(prompt, end=""))
+            choice = _ANSWERS.get(answer if answer in _ANSWERS else answer.strip().lower())
+            # the key is not echoed: say what it did, which also ends the prompt's line
+            said = _SAID[choice] if choice is not None else repr(answer)
+            self.console.print(Text(said, style="dim"))
+        else:
+            self.console.print(prompt, end="")
+            line = self.stream.readline()
+            if not line:  # end of input: nobody is left to answer
+                self.console.print()
+                return "end of input"
+            answer = line.strip()
+            choice = _ANSWERS.get(answer.lower())
+        if choice is None:
             self.console.print(
                 Text(f"  {answer.strip()!r} is not a choice here; ", style="yellow")
-                + Text("press Enter, or type c or q and Enter.")
+                + Text("press Enter or space for the next step, c to run to the end, q to stop.")
             )
+        return choice

@@ -127,6 +127,7 @@ def unit_table(
         title="Units after the run",
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        show_edge=False,
         pad_edge=False,
     )
     table.add_column("unit", style=NAME, overflow="fold")
@@ -148,8 +149,9 @@ def unit_table(
 
 def print_plain(console: Console, renderable: RenderableType) -> None:
     """Print on ``console``; into a pipe or a file, without the spaces rich pads
-    each line with (a terminal or a recording console gets them as usual)."""
-    if console.is_terminal or console.record:
+    each line with (a terminal, a notebook or a recording console gets them
+    as usual)."""
+    if console.is_terminal or console.is_jupyter or console.record:
         console.print(renderable)
         return
     with console.capture() as capture:

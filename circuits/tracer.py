@@ -29,7 +29,7 @@ import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
@@ -40,6 +40,10 @@ from circuits.stepper import Stepper, TraceStopped
 from circuits.trace_table import event_table, legend, print_plain, render_event, unit_table
 from gates import BackwardStep, Gate, GateObserver, Unit
 from gates.observe import unwatch, watch
+
+if TYPE_CHECKING:
+    from circuits.player import Player
+    from circuits.player.page import LayoutEngine
 
 __all__ = ["Read", "TraceEvent", "Tracer", "Write"]
 
@@ -74,7 +78,7 @@ class Tracer(GateObserver):
             ``addg1.utop``. Without it, labels and automatic names are used.
             At module level (or in a notebook) names assigned later show up;
             inside a function ``vars()`` is a snapshot of the locals.
-        step: pause after each event (Enter: next, ``c``: run to the end,
+        step: pause after each event (Enter or space: next, ``c``: run to the end,
             ``q``: stop); runs through when input is not a terminal.
         limit: print and keep at most this many events (a training loop makes
             thousands); later ones are only counted.
@@ -120,6 +124,11 @@ class Tracer(GateObserver):
             raise TypeError(
                 f"Tracer names must be a mapping such as vars(), got {names!r} "
                 f"({type(names).__name__})"
+            )
+        if console is not None and not isinstance(console, Console):
+            raise TypeError(
+                f"Tracer console must be a rich Console, got {console!r} "
+                f"({type(console).__name__}); leave it out to print on stdout"
             )
         self.console = console if console is not None else Console()
         self.names = Names(names)
@@ -375,6 +384,45 @@ class Tracer(GateObserver):
             grad = unit.grad if unit.requires_grad else None
             rows.append((name, unit.value, grad, others))
         return unit_table(rows, left_out)
+
+    def player(self, *, title: str | None = None, layout: LayoutEngine = "auto") -> Player:
+        """The trace as a page that steps through it (see :mod:`circuits.player`).
+
+        Call it after the ``with`` block. The page holds these very events,
+        each unit named as the rows name it; in Jupyter the player shows
+        itself, and ``.save("trace.html")`` writes it. ``layout`` is
+        ``"auto"`` (Graphviz when ``dot`` is on PATH), ``"graphviz"`` or
+        ``"layers"`` (the player's own, which needs nothing installed).
+
+        Example:
+            >>> import io
+            >>> from rich.console import Console
+            >>> from gates import Unit
+            >>> x = Unit(3.0, label="x")
+            >>> with Tracer(console=Console(file=io.StringIO())) as tracer:
+            ...     y = x * x
+            ...     y.backward()
+            >>> tracer.player(title="x * x")
+            <Player of 2 gate calls: x * x>
+        """
+        from circuits.player import Player  # the player imports this module
+
+        if self._active:
+            raise RuntimeError(
+                "tracer.player() was called inside the Tracer's with block; call it after "
+                "the block ends, when the trace is complete"
+            )
+        name_of = self._live_name if self.live else self._final_name
+        names = {unit: name_of(unit) for unit in self._units}
+        return Player(
+            self.events,
+            names=names,
+            title=title or "trace",
+            hidden=self.count - len(self.events),
+            limit=self.limit,
+            notes=self._notes,
+            layout=layout,
+        )
 
     def __rich__(self) -> RenderableType:
         """A tracer renders as its rows followed by the summary (for notebooks)."""

@@ -1,5 +1,6 @@
 """Step mode: pause after each event; Enter, c and q; never wait without a terminal.
 
+On a terminal one key press answers (no Enter needed); elsewhere a line does.
 The last tests drive the real ``circuits trace --step`` command through a
 pseudo-terminal, the way a learner's keyboard would.
 """
@@ -13,8 +14,11 @@ import select
 import subprocess
 import sys
 import tempfile
+import termios
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 from rich.console import Console
@@ -25,20 +29,35 @@ from gates import AddGate, MultGate, Unit
 
 
 class FakeTerminal(io.StringIO):
-    """Typed answers, on something that says it is a terminal."""
+    """Typed lines, on something that says it is a terminal but has no file
+    descriptor: the stepper must fall back to reading lines."""
 
     def isatty(self) -> bool:
         return True
 
 
 def quiet_console() -> Console:
-    return Console(file=io.StringIO(), width=80, color_system=None)
+    return Console(file=io.StringIO(), width=120, color_system=None)
+
+
+def screen(console: Console) -> str:
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    assert isinstance(text, str)
+    return text
 
 
 def prompts(console: Console) -> int:
-    text = console.file.getvalue()  # type: ignore[attr-defined]
-    assert isinstance(text, str)
-    return text.count("Enter: next")
+    return screen(console).count("paused after step")
+
+
+def test_the_prompt_names_every_key() -> None:
+    console = quiet_console()
+    Stepper(console, stream=FakeTerminal("\n")).pause(7)
+    shown = screen(console)
+    assert "paused after step 7" in shown
+    assert "Enter or space: next" in shown
+    # reading lines, the prompt says that a letter needs Enter after it
+    assert "c then Enter: run to the end" in shown and "q then Enter: stop" in shown
 
 
 def test_enter_goes_on_one_event_at_a_time() -> None:
@@ -72,7 +91,7 @@ def test_an_unknown_answer_asks_again() -> None:
     stepper = Stepper(console, stream=FakeTerminal("x\n\n"))
     stepper.pause(1)
     assert prompts(console) == 2
-    assert "'x' is not a choice" in console.file.getvalue()  # type: ignore[attr-defined]
+    assert "'x' is not a choice" in screen(console)
 
 
 def test_end_of_input_runs_through() -> None:
@@ -108,6 +127,73 @@ def test_q_in_a_tracer_ends_the_with_block_quietly(monkeypatch: pytest.MonkeyPat
     assert "Stopped at step 2." in console.file.getvalue()  # type: ignore[attr-defined]
 
 
+# -- single keys on a real terminal ---------------------------------------------
+
+
+class Learner(io.StringIO):
+    """A console's screen that, each time a prompt appears on it, presses the next key
+    on the keyboard end of a pseudo-terminal, as a learner would."""
+
+    def __init__(self, keyboard: int, keys: list[bytes]) -> None:
+        super().__init__()
+        self.keyboard = keyboard
+        self.keys = keys
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if "paused after step" in text and self.keys:
+            os.write(self.keyboard, self.keys.pop(0))
+        return written
+
+
+@pytest.fixture
+def terminal() -> Iterator[tuple[int, TextIO]]:
+    """A pseudo-terminal: (the keyboard end, the terminal as a stdin)."""
+    master, slave = os.openpty()
+    stdin = os.fdopen(slave, "r", encoding="utf-8")
+    yield master, stdin
+    stdin.close()
+    os.close(master)
+
+
+def learner(master: int, *keys: bytes) -> Console:
+    return Console(file=Learner(master, list(keys)), width=120, color_system=None)
+
+
+def test_one_key_answers_without_enter(terminal: tuple[int, TextIO]) -> None:
+    master, stdin = terminal
+    # space: next; the right-arrow key (three bytes): next, as one answer; c, no Enter
+    console = learner(master, b" ", b"\x1b[C", b"c")
+    stepper = Stepper(console, stream=stdin)
+    stepper.pause(1)
+    stepper.pause(2)
+    assert not stepper.running
+    stepper.pause(3)
+    assert stepper.running
+    assert prompts(console) == 3
+    shown = screen(console)
+    assert "c: run to the end   q: stop" in shown  # no "then Enter" on a terminal
+    assert shown.count("> next") == 2 and "> run to the end" in shown  # what each key did
+
+
+def test_an_unknown_key_asks_again_and_the_terminal_is_left_as_it_was(
+    terminal: tuple[int, TextIO],
+) -> None:
+    master, stdin = terminal
+    before = termios.tcgetattr(stdin.fileno())
+    console = learner(master, b"x", b"\n")
+    Stepper(console, stream=stdin).pause(1)
+    assert "'x' is not a choice" in screen(console)
+    assert prompts(console) == 2
+    assert termios.tcgetattr(stdin.fileno()) == before  # line editing and echo are back
+
+
+def test_q_as_one_key_stops(terminal: tuple[int, TextIO]) -> None:
+    master, stdin = terminal
+    with pytest.raises(TraceStopped):
+        Stepper(learner(master, b"q"), stream=stdin).pause(4)
+
+
 # -- the real command ----------------------------------------------------------
 
 SCRIPT = textwrap.dedent(
@@ -125,6 +211,7 @@ SCRIPT = textwrap.dedent(
     """
 )
 
+PROMPT = "paused after step"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -190,29 +277,29 @@ class Terminal:
         return status
 
 
-def test_the_command_pauses_after_each_event_and_enter_goes_on(script: Path) -> None:
+def test_the_command_pauses_after_each_event_and_one_key_goes_on(script: Path) -> None:
     terminal = Terminal(command(script))
-    screen = terminal.read_until("Enter: next")
+    screen = terminal.read_until(PROMPT)
     assert "mulg0" in screen
     assert "addg0" not in screen  # paused after the first event
-    terminal.type("\n")
-    screen = terminal.read_until("Enter: next", times=2)
+    terminal.type("\n")  # Enter
+    screen = terminal.read_until(PROMPT, times=2)
     assert "addg0.utop" in screen
     assert "forward done" not in screen  # the script itself is paused too
-    terminal.type("\n")
-    terminal.read_until("Enter: next", times=3)
+    terminal.type(" ")  # space, one key
+    terminal.read_until(PROMPT, times=3)
     assert "forward done: -1.0" in terminal.screen
-    terminal.type("c\n")  # run to the end
+    terminal.type("c")  # run to the end: one key, no Enter
     assert terminal.finish() == 0
     assert "grads: 2.0 1.0 1.0" in terminal.screen
-    assert terminal.screen.count("Enter: next") == 3
+    assert terminal.screen.count(PROMPT) == 3
     assert "Units after the run" in terminal.screen
 
 
 def test_q_in_the_command_stops_the_script(script: Path) -> None:
     terminal = Terminal(command(script))
-    terminal.read_until("Enter: next")
-    terminal.type("q\n")
+    terminal.read_until(PROMPT)
+    terminal.type("q")  # one key, no Enter
     assert terminal.finish() == 0
     assert "Stopped at step 1." in terminal.screen
     assert "forward done" not in terminal.screen
@@ -236,4 +323,4 @@ def test_the_command_does_not_wait_when_stdin_is_not_a_terminal(script: Path) ->
     assert status == 0
     assert "not a terminal" in text
     assert "grads: 2.0 1.0 1.0" in text
-    assert "Enter: next" not in text
+    assert PROMPT not in text

@@ -139,19 +139,18 @@ PINNED_NEURON_TRACE = """\
                                 a = 1.0                  mulg0.u1 is x
                                 x = -1.0                   grad 0.0 -> 0.1050
 Units after the run
-
- unit          value      grad   also known as
- ─────────────────────────────────────────────
- a               1.0   -0.1050   mulg0.u0
- x              -1.0    0.1050   mulg0.u1
- mulg0.utop     -1.0    0.1050   addg0.u0
- b               2.0    0.3150   mulg1.u0
- y               3.0    0.2100   mulg1.u1
- mulg1.utop      6.0    0.1050   addg0.u1
- addg0.utop      5.0    0.1050   addg1.u0
- c              -3.0    0.1050   addg1.u1
- addg1.utop      2.0    0.1050   sg0.u0
- s            0.8808       1.0   sg0.utop"""
+unit          value      grad   also known as
+─────────────────────────────────────────────
+a               1.0   -0.1050   mulg0.u0
+x              -1.0    0.1050   mulg0.u1
+mulg0.utop     -1.0    0.1050   addg0.u0
+b               2.0    0.3150   mulg1.u0
+y               3.0    0.2100   mulg1.u1
+mulg1.utop      6.0    0.1050   addg0.u1
+addg0.utop      5.0    0.1050   addg1.u0
+c              -3.0    0.1050   addg1.u1
+addg1.utop      2.0    0.1050   sg0.u0
+s            0.8808       1.0   sg0.utop"""
 
 
 def test_rendered_neuron_trace_is_pinned_at_80_columns() -> None:
@@ -285,8 +284,8 @@ def test_summary_lists_every_unit_with_value_grad_and_other_names() -> None:
     _, _, console = trace_guide(width=80)
     text = console.export_text()
     summary = text[text.index("Units after the run") :]
-    assert " addg1.utop      2.0    0.1050   sg0.u0" in summary
-    assert " s            0.8808       1.0   sg0.utop" in summary
+    assert "addg1.utop      2.0    0.1050   sg0.u0" in summary
+    assert "s            0.8808       1.0   sg0.utop" in summary
 
 
 def test_summary_marks_constants_as_taking_no_grad() -> None:
@@ -296,7 +295,7 @@ def test_summary_marks_constants_as_taking_no_grad() -> None:
         out = Unit(1.0, label="p") * k
         out.backward()
     summary = console.export_text().split("Units after the run")[1]
-    (k_row,) = [line for line in summary.splitlines() if line.startswith(" k ")]
+    (k_row,) = [line for line in summary.splitlines() if line.startswith("k ")]
     assert "no grad" in k_row
 
 
