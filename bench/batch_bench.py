@@ -1,61 +1,62 @@
-"""The batched section: one sample's MLP circuit run over a batch of 1024.
+"""The batched section: one sample's MLP circuit replayed over a batch of 1,024.
 
-Run twice: as ``Circuit.batched()`` compiles it (each layer of neurons as
-matrix products) and with ``fuse=False`` (one array operation per gate).
-Compared with NumPy written by hand twice (one array operation per scalar
-op, the program the unfused replay runs; and with matrix products, what a
-person would write) and, per sample-op, with micrograd's fresh scalar build.
+Contestants, timed in interleaved rounds: ``Circuit.batched()`` as it
+compiles the circuit (each layer of neurons as matrix products), the same
+with ``fuse=False`` (one array operation per gate) where the engine has it,
+and NumPy written by hand twice (one array operation per scalar op, the
+program the unfused replay runs; and with matrix products, what a person
+would write). Figures are per sample-op: the gates of one sample times the
+batch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
+import compat
 import handwritten
 import workloads as wl
-from measure import Figure, timed
+from measure import Contestant, interleave
+from results import Mismatch, Report
 
 from gates import Unit
 
-BATCH = 1024
 
-
-def _one_sample(activation: str) -> tuple[Any, list[Unit], Unit, Unit, Unit, int]:
-    """Record the MLP loss of one point; returns the circuit, parameters, x0, x1, -y, ops."""
+def _one_sample(activation: str) -> tuple[Any, list[Unit], Unit, Unit, Unit]:
+    """Record the MLP loss of one point; returns the circuit, parameters, x0, x1, -y."""
     from circuits import Circuit
 
-    weights = wl.mlp_weights()
-    layers = [[([Unit(w) for w in ws], Unit(b)) for ws, b in layer] for layer in weights]
+    layers = [[([Unit(w) for w in ws], Unit(b)) for ws, b in layer] for layer in wl.mlp_weights()]
     x0, x1 = Unit(0.0, requires_grad=False), Unit(0.0, requires_grad=False)
     neg_y = Unit(0.0, requires_grad=False)
     leaves = wl.MLPLeaves(layers=layers, xs=[[x0, x1]], neg_ys=[neg_y])
     with Circuit() as c:
         wl.mlp_loss(leaves, activation)
-    return c, leaves.parameters(), x0, x1, neg_y, len(c)
+    return c, leaves.parameters(), x0, x1, neg_y
 
 
-def batched_section(
-    rows: list[Figure], repeats: int, engines: Sequence[wl.Engine]
-) -> dict[str, Any]:
+def batched(report: Report) -> None:
     import numpy as np
 
-    from circuits.batched import BatchedCircuit
-
-    activation = "relu"  # micrograd, the per-op reference, has no tanh
-    xs, ys = wl.mlp_data(BATCH, seed=5)
+    s = report.settings
+    activation = "relu"
+    xs, ys = wl.mlp_data(s.batch, seed=5)
     X, Y = np.array(xs), np.array(ys)
-    c, params, x0, x1, neg_y, ops = _one_sample(activation)
-    batch = c.batched()
-    unfused = BatchedCircuit(c, fuse=False)
-    if len(batch.layers) != 3:
-        raise AssertionError(f"batched() found {len(batch.layers)} layers in the MLP, not 3")
+    c, params, x0, x1, neg_y = _one_sample(activation)
+    fused = compat.batched(c)
+    layers = getattr(fused, "layers", None)
+    if layers is not None and len(layers) != 3:
+        raise Mismatch(f"batched() found {len(layers)} layers in the MLP, not 3")
+    try:
+        unfused: Any = compat.batched(c, fuse=False)
+    except TypeError:
+        unfused = None
+        report.notes["batched unfused"] = "n/a: this engine's batched() has no fuse=False"
     feeds = {x0: X[:, 0], x1: X[:, 1], neg_y: -Y}
     weights = wl.mlp_weights()
 
     # gradients agree: batched replay (both ways), pure Python by hand, both NumPy versions
-    result = batch.run(feeds)
-    plain = unfused.run(feeds)
+    result = fused.run(feeds)
     _, by_hand = handwritten.mlp_loss_and_grads(weights, xs, ys, activation)
     _, elementwise = handwritten.numpy_mlp_elementwise(np, weights, X[:, 0], X[:, 1], Y, activation)
     _, matrix = handwritten.numpy_mlp_matrix(np, weights, X, Y, activation)
@@ -63,55 +64,55 @@ def batched_section(
         [g for layer in gs for ws, b in layer for g in (*ws, b)]
         for gs in (by_hand, elementwise, matrix)
     ]
-    for p, want, e, m in zip(params, *flat):
-        for other in (want, e, m, plain.grads[p]):
+    plain = unfused.run(feeds).grads if unfused is not None else None
+    for p, *others in zip(params, *flat):
+        if plain is not None:
+            others.append(plain[p])
+        for other in others:
             if abs(result.grads[p] - other) > 1e-7 * max(1.0, abs(other)):
-                raise AssertionError(f"batched grads disagree: {result.grads[p]} vs {other}")
+                raise Mismatch(f"batched grads disagree: {result.grads[p]} vs {other}")
 
-    sample_ops = ops * BATCH
-    figs = [
-        timed(
-            "mlp batch 1024",
-            "ours batched",
-            sample_ops,
-            lambda: batch.run(feeds),
-            repeats=repeats,
-            note=f"{ops} gates x {BATCH} samples, {len(batch.layers)} layers as matmuls",
-        ),
-        timed(
-            "mlp batch 1024",
-            "ours unfused",
-            sample_ops,
-            lambda: unfused.run(feeds),
-            repeats=repeats,
-            note="fuse=False: one array op per gate",
-        ),
-        timed(
-            "mlp batch 1024",
+    ops = compat.count_ops(lambda: [c.output]) * s.batch * s.batch_steps
+
+    def repeated(run: Any) -> Any:
+        def steps() -> None:
+            for _ in range(s.batch_steps):
+                run()
+
+        return steps
+
+    fused_note = f"{len(layers)} layers as matrix products" if layers is not None else ""
+    contestants = [
+        Contestant("ours batched", repeated(lambda: fused.run(feeds)), ops, note=fused_note)
+    ]
+    if unfused is not None:
+        contestants.append(
+            Contestant(
+                "ours unfused",
+                repeated(lambda: unfused.run(feeds)),
+                ops,
+                note="fuse=False: one array op per gate",
+            )
+        )
+    contestants += [
+        Contestant(
             "numpy per-op",
-            sample_ops,
-            lambda: handwritten.numpy_mlp_elementwise(np, weights, X[:, 0], X[:, 1], Y, activation),
-            repeats=repeats,
-            note="hand-written, one array op per scalar op",
+            repeated(
+                lambda: handwritten.numpy_mlp_elementwise(
+                    np, weights, X[:, 0], X[:, 1], Y, activation
+                )
+            ),
+            ops,
+            note="by hand, one array op per scalar op",
         ),
-        timed(
-            "mlp batch 1024",
+        Contestant(
             "numpy matmul",
-            sample_ops,
-            lambda: handwritten.numpy_mlp_matrix(np, weights, X, Y, activation),
-            repeats=repeats,
-            note="hand-written, matrix products",
+            repeated(lambda: handwritten.numpy_mlp_matrix(np, weights, X, Y, activation)),
+            ops,
+            note="by hand, matrix products",
         ),
     ]
-    rows.extend(figs)
-    ours, unfused_ns, per_op, matmul = (f.ns_per_op for f in figs)
-    out: dict[str, Any] = {
-        "batched_ns_per_sample_op": round(ours, 3),
-        "batched_unfused_vs_numpy_per_op": round(unfused_ns / per_op, 3),
-        "batched_vs_numpy_per_op": round(ours / per_op, 3),
-        "batched_vs_numpy_matmul": round(ours / matmul, 3),
-    }
-    micrograd = [f for f in rows if f.engine == "micrograd" and f.workload.startswith("mlp ")]
-    if micrograd:
-        out["micrograd_fresh_vs_batched"] = round(micrograd[0].ns_per_op / ours, 1)
-    return out
+    name = f"mlp batch {s.batch} {activation}"
+    rounds = interleave(name, "ours batched", contestants, rounds=s.rounds, modes=s.modes)
+    report.rounds.append(rounds)
+    report.floor(f"{name}: ours batched / numpy matmul", rounds, "numpy matmul", 2.0)

@@ -34,7 +34,7 @@ class Engine:
     value: Callable[[Leaf], float]
     zero: Callable[[Sequence[Leaf]], None]  # zero these leaves' grads
     has_tanh: bool = True
-    max_depth: int | None = None  # deepest graph its backward survives
+    recursive_backward: bool = False  # its backward recurses once per graph level
 
 
 # -- data shared by all engines --------------------------------------------
@@ -139,7 +139,12 @@ RANDOM_OPS = ("add", "mul", "relu", "sq")
 
 
 def random_recipes(count: int, seed: int = 2) -> list[tuple[list[float], Recipe]]:
-    """``count`` small random circuits: 2-4 inputs and 3-20 ops over earlier values."""
+    """``count`` small random circuits: 2-4 inputs and 3-20 ops.
+
+    Each op reads the value the op before it made (the inputs, for the first
+    op) and, if it takes two, any earlier value: so every op leads to the
+    last value, the output, and backward reaches every gate that was built.
+    """
     rng = random.Random(seed)
     recipes = []
     for _ in range(count):
@@ -147,7 +152,8 @@ def random_recipes(count: int, seed: int = 2) -> list[tuple[list[float], Recipe]
         ops: Recipe = []
         for step in range(rng.randint(3, 20)):
             available = len(inputs) + step
-            ops.append((rng.choice(RANDOM_OPS), rng.randrange(available), rng.randrange(available)))
+            latest = available - 1 if step else rng.randrange(available)
+            ops.append((rng.choice(RANDOM_OPS), latest, rng.randrange(available)))
         recipes.append((inputs, ops))
     return recipes
 
