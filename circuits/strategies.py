@@ -21,7 +21,14 @@ What is drawn:
   units (``c.inputs``, ``c.parameters()``), where one unit may feed several
   gates (shared sub-expressions), every gate's inputs lie in its valid domain
   (no log of a negative, no exp of a large number, no division near 0, no
-  ReLU input near its kink), and no value or gradient is nan or inf.
+  ReLU input near its kink), no value is larger than ``MAX_ABS_VALUE``, no
+  value or gradient is nan or inf, and every parameter's gradient is 0 or
+  large enough for a central difference to see (``MIN_SENSITIVITY``), so a
+  correct gate's gradcheck is never inconclusive for want of precision.
+
+Each example names its units and gates from ``u1`` and ``g1``, so a failing
+example reads the same however many ran before it. Needs hypothesis: ``pip
+install pytest hypothesis`` (or the ``test`` extra).
 
 How a gate is described (``GateSpec``):
 
@@ -40,13 +47,24 @@ from __future__ import annotations
 
 import inspect
 import math
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from typing import Any, Union
 
-from hypothesis import given, reject
-from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
-from hypothesis.strategies import SearchStrategy
+try:
+    from hypothesis import currently_in_test_context, given, reject
+    from hypothesis import strategies as st
+    from hypothesis.control import cleanup, current_build_context
+    from hypothesis.errors import InvalidArgument
+    from hypothesis.strategies import SearchStrategy
+except ImportError as exc:  # the package itself does not need hypothesis
+    raise ImportError(
+        "circuits.strategies needs hypothesis, which backprop-circuits does not install "
+        "by itself: pip install pytest hypothesis (the test extra: what testing your "
+        "own gates needs)",
+        name=exc.name,
+    ) from None
 
 from circuits.circuit import Circuit
 from circuits.gradcheck import gradcheck
@@ -66,6 +84,7 @@ from gates import (
     TanhGate,
     Unit,
 )
+from gates.labels import name_of, numbered_from_one
 from gates.rerun import forward_unrecorded
 
 __all__ = ["GateEntry", "GateSpec", "circuits", "gate_specs", "gradcheck_property", "units"]
@@ -78,7 +97,49 @@ MAX_ABS_VALUE = 1e3
 """No unit of a drawn circuit is larger in magnitude: keeps exp, pow and long
 products far from overflow, and central differences well conditioned."""
 
+MIN_SENSITIVITY = 1e-7
+"""Each parameter's gradient is 0 or at least this, relative to the largest
+computed value (with the parameter's size taken as at least 1): a smaller one
+is lost in the rounding of the circuit's own values, so no central
+difference, and so no gradcheck, could check it. Drawing ``SquareGate`` of
+``1e-95`` plus 1 would otherwise make a correct gate's test inconclusive."""
+
 _TRIES = 3  # input choices tried per gate before the gate is left out
+
+
+class _OpenNumberings(threading.local):
+    """Per thread: the test cases whose automatic names run from ``u1``, by id."""
+
+    def __init__(self) -> None:
+        self.by_case: dict[int, ExitStack] = {}
+
+
+_open = _OpenNumberings()
+
+
+def _numbered_for_this_example() -> AbstractContextManager[None]:
+    """Automatic names from ``u1`` and ``g1`` for the example being drawn.
+
+    Inside a hypothesis test case the numbering starts at the first circuit
+    or unit drawn and lasts until the test case ends (``cleanup``), so two
+    circuits of one example, and the units the test itself makes, never
+    share a name. Outside one (``circuits().example()``) it lasts for the
+    draw.
+    """
+    if not currently_in_test_context():
+        return numbered_from_one()
+    case = id(current_build_context())
+    if case not in _open.by_case:
+        stack = ExitStack()
+        stack.enter_context(numbered_from_one())
+        _open.by_case[case] = stack
+
+        def close() -> None:
+            _open.by_case.pop(case, None)
+            stack.close()
+
+        cleanup(close)
+    return nullcontext()
 
 
 class GateSpec:
@@ -250,9 +311,7 @@ def _check_range(min_value: float, max_value: float) -> None:
         if not math.isfinite(bound):
             raise InvalidArgument(f"{name} must be finite, got {bound!r}")
     if not min_value < max_value:
-        raise InvalidArgument(
-            f"min_value={min_value!r} must be less than max_value={max_value!r}"
-        )
+        raise InvalidArgument(f"min_value={min_value!r} must be less than max_value={max_value!r}")
 
 
 def _check_int(name: str, value: object, low: int, high: int) -> int:
@@ -300,7 +359,7 @@ def units(
         raise InvalidArgument(f"label must be a str or None, got {label!r}")
     flags = st.just(requires_grad) if requires_grad is not None else st.booleans().map(_not)
     return st.builds(
-        lambda value, flag: Unit(value, label=label, requires_grad=flag),
+        lambda value, flag: _named(Unit(value, label=label, requires_grad=flag)),
         _values(min_value, max_value),
         flags,
     )
@@ -308,6 +367,15 @@ def units(
 
 def _not(flag: bool) -> bool:
     return not flag  # booleans() shrink to False; we want them to shrink to parameters
+
+
+def _named(unit: Unit) -> Unit:
+    """Give ``unit`` its automatic name now, in the example's own numbering:
+    named later (when a failure is reported), it would take the next number
+    of the whole test session instead."""
+    with _numbered_for_this_example():
+        name_of(unit)
+    return unit
 
 
 def circuits(
@@ -323,13 +391,21 @@ def circuits(
 ) -> SearchStrategy[Circuit]:
     """Random valid circuits: a recorded ``Circuit`` with fresh, zeroed grads.
 
-    The circuit starts from ``n_inputs`` input units (``x0``, ``x1``, ...;
-    ``x0`` always a parameter, the others may be constants). Each gate is
-    drawn from ``gates`` and fed units made so far, chosen so that its domain
-    holds and every value stays finite and at most ``MAX_ABS_VALUE`` in size;
-    a gate no choice satisfies is left out. Then every unit that feeds no gate
+    The circuit starts from ``n_inputs`` input units (the first always a
+    parameter, the others may be constants). Each gate is drawn from
+    ``gates`` and fed units made so far, chosen so that its domain holds; a
+    gate no choice satisfies is left out. Then every unit that feeds no gate
     is summed with ``AddGate``s into the output (``c.output``), so every gate
-    and input matters. Forward and backward give no nan or inf.
+    and input matters. Every value, those sums included, stays finite and at
+    most ``MAX_ABS_VALUE`` in size, forward and backward give no nan or inf,
+    and no parameter's gradient is too small for a gradcheck to see
+    (``MIN_SENSITIVITY``).
+
+    Each example names its own units and gates from ``u1`` and ``g1`` (the
+    inputs first, then each gate and its output in order), so a failing
+    example reads ``<Circuit 1 gate: g1 = MyGate(u1=0.5) -> u2=...>`` however
+    many examples ran before it. The numbering lasts for the whole test case:
+    units the test makes itself continue it.
 
     Args:
         gates: gate classes, factories or ``GateSpec``s to draw from
@@ -341,7 +417,9 @@ def circuits(
             ``p * p``); False draws trees.
         constants: let inputs after the first be constants
             (``requires_grad=False``).
-        min_value, max_value: the range of the inputs' values.
+        min_value, max_value: the range of the inputs' values, within
+            ``MAX_ABS_VALUE``. Inputs whose magnitudes add up to more than it
+            are drawn only when gates can consume them.
 
     Shrinks towards fewer gates, the first gates in ``gates``, chains (each
     gate reading the latest unit) and input values near 0.
@@ -372,6 +450,12 @@ def circuits(
         if not isinstance(flag, bool):
             raise InvalidArgument(f"{name} must be True or False, got {flag!r}")
     _check_range(min_value, max_value)
+    if max(abs(min_value), abs(max_value)) > MAX_ABS_VALUE:
+        raise InvalidArgument(
+            f"min_value={min_value!r}, max_value={max_value!r}: the inputs must lie within "
+            f"-{MAX_ABS_VALUE} to {MAX_ABS_VALUE} (MAX_ABS_VALUE), the bound every value of "
+            "a drawn circuit keeps"
+        )
     return _draw_circuit(
         specs, min_gates, max_gates, n_inputs, share, constants, _values(min_value, max_value)
     )
@@ -388,12 +472,49 @@ def _draw_circuit(
     constants: bool,
     values: SearchStrategy[float],
 ) -> Circuit:
+    with _numbered_for_this_example():
+        circuit = _build_circuit(
+            draw, specs, min_gates, max_gates, n_inputs, share, constants, values
+        )
+    circuit.backward()
+    finite = all(math.isfinite(unit.grad) for unit in circuit.units)
+    scale = max(abs(gate.utop.value) for gate in circuit.gates)
+    checkable = all(
+        p.grad == 0.0 or abs(p.grad) * max(abs(p.value), 1.0) >= MIN_SENSITIVITY * scale
+        for p in circuit.parameters()
+    )
+    circuit.zero_grad()
+    if not (finite and checkable):
+        reject()
+    return circuit
+
+
+def _build_circuit(
+    draw: Callable[[SearchStrategy[Any]], Any],
+    specs: tuple[GateSpec, ...],
+    min_gates: int,
+    max_gates: int,
+    n_inputs: int | None,
+    share: bool,
+    constants: bool,
+    values: SearchStrategy[float],
+) -> Circuit:
+    """Draw and record the circuit, naming each unit and gate as it is made.
+
+    Every unit that feeds no gate yet is "dangling": the closing ``AddGate``s
+    sum them all into the output. A gate is taken only if it keeps the sum of
+    the dangling units' magnitudes within ``MAX_ABS_VALUE`` (or lowers it),
+    so every partial sum the closing gates make stays within the bound too.
+    """
     count = n_inputs if n_inputs is not None else draw(st.integers(1, 3))
     pool: list[Unit] = []
     for i in range(count):
         constant = constants and i > 0 and draw(st.booleans())
-        pool.append(Unit(draw(values), label=f"x{i}", requires_grad=not constant))
+        unit = Unit(draw(values), requires_grad=not constant)
+        name_of(unit)
+        pool.append(unit)
     uses = dict.fromkeys(pool, 0)
+    dangling = sum(abs(unit.value) for unit in pool)
     n_gates = draw(st.integers(min_gates, max_gates))
     with Circuit() as circuit:
         for _ in range(n_gates):
@@ -403,24 +524,33 @@ def _draw_circuit(
                 if inputs is None:
                     break
                 gate = spec.make()
-                if _valid_output(spec, gate, inputs):
-                    out = gate.forward(*inputs)
-                    for unit in inputs:
-                        uses[unit] += 1
-                    pool.append(out)
-                    uses[out] = 0
-                    break
-        dangling = [unit for unit in pool if uses[unit] == 0]
-        if len(circuit.gates) == 0 and len(dangling) < 2:
+                value = _valid_output(spec, gate, inputs)
+                if value is None:
+                    continue
+                freed = sum(abs(unit.value) for unit in set(inputs) if uses[unit] == 0)
+                after = dangling - freed + abs(value)
+                if after > MAX_ABS_VALUE and after > dangling:
+                    continue  # the closing sums could pass the bound
+                name_of(gate)
+                out = gate.forward(*inputs)
+                name_of(out)
+                for unit in inputs:
+                    uses[unit] += 1
+                pool.append(out)
+                uses[out] = 0
+                dangling = after
+                break
+        loose = [unit for unit in pool if uses[unit] == 0]
+        if len(circuit.gates) == 0 and len(loose) < 2:
             reject()  # no drawn gate could take these inputs
-        total = dangling[0]
-        for unit in dangling[1:]:
-            total = AddGate().forward(total, unit)
-    circuit.backward()
-    finite = all(math.isfinite(unit.grad) for unit in circuit.units)
-    circuit.zero_grad()
-    if not finite:
-        reject()
+        if dangling > MAX_ABS_VALUE:
+            reject()  # only when the inputs alone are this large together
+        total = loose[0]
+        for unit in loose[1:]:
+            closing = AddGate()
+            name_of(closing)
+            total = closing.forward(total, unit)
+            name_of(total)
     return circuit
 
 
@@ -445,26 +575,36 @@ def _pick(
     return picked
 
 
-def _valid_output(spec: GateSpec, gate: Gate, inputs: Sequence[Unit]) -> bool:
-    """Whether ``gate`` may take ``inputs``: its domain holds and its output is
-    finite and not too large. Tried with the raw forward, which no observer
-    (and so no recording Circuit) sees."""
+def _valid_output(spec: GateSpec, gate: Gate, inputs: Sequence[Unit]) -> float | None:
+    """The value ``gate`` would give ``inputs``, if its domain holds and that
+    value is finite and not too large; else None. Tried with the raw forward,
+    which no observer (and so no recording Circuit) sees."""
     if not spec.accepts(gate, [unit.value for unit in inputs]):
-        return False
+        return None
     try:
         trial = forward_unrecorded(gate, *inputs)
     except (ArithmeticError, ValueError):
-        return False  # a gate that raises outside its domain
+        return None  # a gate that raises outside its domain
     value = trial.value
-    return math.isfinite(value) and abs(value) <= MAX_ABS_VALUE
+    return value if math.isfinite(value) and abs(value) <= MAX_ABS_VALUE else None
 
 
 def gradcheck_property(*gates: GateEntry, **options: Any) -> Callable[[], None]:
     """A ready-made hypothesis test for your gates: assign it to a ``test_`` name.
 
     Draws circuits mixing ``gates`` with ``AddGate`` and ``MultGate``
-    (``options`` go to ``circuits()``), and checks on each that ``gradcheck``
-    passes and that backward changes no unit's value.
+    (``options`` go to ``circuits()``, whose defaults are ``max_gates=6``,
+    ``n_inputs=None`` (1 to 3), ``share=True``, values from -3 to 3), and
+    checks on each that backward changes no unit's value and that
+    ``gradcheck`` does not fail. gradcheck probes each of your gate classes by
+    itself as well, so ``=`` for ``+=`` and a forgotten ``* self.utop.grad``
+    fail on any circuit, even a tree. A circuit gradcheck cannot judge
+    (``"inconclusive"``: a gradient lost in rounding) is set aside and
+    another drawn. A failure raises ``AssertionError`` with gradcheck's whole
+    report: the gate, what is wrong with it, the table.
+
+    hypothesis' "Explanation" phase is off here: it points at lines of this
+    library, not at your gate.
 
     >>> class CubeGate(Gate):
     ...     def forward(self, u0):
@@ -476,8 +616,13 @@ def gradcheck_property(*gates: GateEntry, **options: Any) -> Callable[[], None]:
     >>> test_cube = gradcheck_property(CubeGate, max_gates=4)
     >>> test_cube()  # pytest runs it when it sits at module level
     """
-    strategy = circuits(gates=[*gates, AddGate, MultGate], **options)
+    from hypothesis import Phase, settings  # the names above are another module's
 
+    strategy = circuits(gates=[*gates, AddGate, MultGate], **options)
+    # Keep the profile's settings (settings() starts from them), all phases but explain.
+    phases = tuple(phase for phase in Phase if phase is not Phase.explain)
+
+    @settings(phases=phases)
     @given(strategy)
     def test_gradcheck_property(circuit: Circuit) -> None:
         values = [unit.value for unit in circuit.units]
@@ -487,6 +632,8 @@ def gradcheck_property(*gates: GateEntry, **options: Any) -> Callable[[], None]:
             raise AssertionError(f"backward changed the value of {changed}")
         circuit.zero_grad()
         result = gradcheck(circuit)
+        if result.status == "inconclusive":
+            reject()  # no evidence either way: draw another circuit
         if not result:
             raise AssertionError(str(result))
 

@@ -18,12 +18,14 @@ from html import escape
 
 __all__ = ["decision_map", "line_chart", "nice_ticks"]
 
-WIDTH, HEIGHT = 640, 360
-MARGIN = {"left": 64, "right": 20, "top": 56, "bottom": 48}
+# 640 px wide: the docs' text column at 1280 px is about 690 px, so a chart is
+# shown at its own size and its 16 px text matches the body text's 16 px.
+WIDTH, HEIGHT = 640, 400
+MARGIN = {"left": 76, "right": 20, "top": 64, "bottom": 56}
 COLOURS = ("#3f51b5", "#e65100", "#2e7d32", "#ad1457")
 POSITIVE, NEGATIVE = "#1565c0", "#c62828"  # class +1 and class -1
 POSITIVE_FILL, NEGATIVE_FILL = "#d6e4f5", "#f6d9d9"
-FONT = 'font-family="sans-serif" font-size="12"'
+FONT = 'font-family="sans-serif" font-size="16"'
 
 
 def _num(x: float) -> str:
@@ -75,13 +77,23 @@ class _Frame:
         return self.bottom - (value - self.y0) / (self.y1 - self.y0) * (self.bottom - self.top)
 
 
+_LEGEND_Y = 46  # the legend's row, between the title and the plot
+
+
+def _legend_text(x: float, text: str) -> str:
+    return (
+        f'<text x="{_num(x)}" y="{_LEGEND_Y}" dominant-baseline="middle" {FONT}>'
+        f"{escape(text)}</text>"
+    )
+
+
 def _open(title: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-        f'<text x="{WIDTH / 2}" y="22" text-anchor="middle" font-family="sans-serif" '
-        f'font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<text x="{WIDTH / 2}" y="24" text-anchor="middle" font-family="sans-serif" '
+        f'font-size="18" font-weight="bold">{escape(title)}</text>',
     ]
 
 
@@ -104,7 +116,7 @@ def _axes(
             f'<line x1="{x}" y1="{frame.bottom}" x2="{x}" y2="{frame.bottom + 4}" stroke="#888"/>'
         )
         parts.append(
-            f'<text x="{x}" y="{frame.bottom + 17}" text-anchor="middle" {FONT}>'
+            f'<text x="{x}" y="{frame.bottom + 20}" text-anchor="middle" {FONT}>'
             f"{_tick_label(t, False)}</text>"
         )
     for t in y_ticks:
@@ -119,12 +131,12 @@ def _axes(
     middle_x = (frame.left + frame.right) / 2
     middle_y = (frame.top + frame.bottom) / 2
     parts.append(
-        f'<text x="{middle_x}" y="{HEIGHT - 10}" text-anchor="middle" {FONT}>'
+        f'<text x="{middle_x}" y="{HEIGHT - 12}" text-anchor="middle" {FONT}>'
         f"{escape(x_label)}</text>"
     )
     parts.append(
-        f'<text x="16" y="{middle_y}" text-anchor="middle" {FONT} '
-        f'transform="rotate(-90 16 {middle_y})">{escape(y_label)}</text>'
+        f'<text x="20" y="{middle_y}" text-anchor="middle" {FONT} '
+        f'transform="rotate(-90 20 {middle_y})">{escape(y_label)}</text>'
     )
     return parts
 
@@ -192,15 +204,44 @@ def line_chart(
                     f'fill="{colour}"/>'
                 )
         # the legend: one entry per series, in a row above the plot
-        lx = frame.left + 180 * n
+        lx = frame.left + 220 * n
         parts.append(
-            f'<line x1="{lx}" y1="42" x2="{lx + 24}" y2="42" stroke="{colour}" stroke-width="2"/>'
+            f'<line x1="{lx}" y1="{_LEGEND_Y}" x2="{lx + 24}" y2="{_LEGEND_Y}" '
+            f'stroke="{colour}" stroke-width="2"/>'
         )
-        parts.append(
-            f'<text x="{lx + 30}" y="42" dominant-baseline="middle" {FONT}>{escape(name)}</text>'
-        )
+        parts.append(_legend_text(lx + 30, name))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _marker(x: float, y: float, label: int, *, outline: str = "white") -> str:
+    """A point of class +1 (a blue circle) or -1 (a red square): shape and colour both
+    tell the classes apart, for readers who cannot tell the colours apart."""
+    size = 4.5
+    if label > 0:
+        return (
+            f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{size}" fill="{POSITIVE}" '
+            f'stroke="{outline}"/>'
+        )
+    return (
+        f'<rect x="{_num(x - size)}" y="{_num(y - size)}" width="{_num(2 * size)}" '
+        f'height="{_num(2 * size)}" fill="{NEGATIVE}" stroke="{outline}"/>'
+    )
+
+
+def _class_legend(frame: _Frame, labels: tuple[str, str]) -> list[str]:
+    """One entry per class above the plot: its region's colour with its marker on it."""
+    parts = []
+    x = float(frame.left)
+    for label, fill, text in ((1, POSITIVE_FILL, labels[0]), (-1, NEGATIVE_FILL, labels[1])):
+        parts.append(
+            f'<rect x="{_num(x)}" y="{_LEGEND_Y - 9}" width="28" height="18" fill="{fill}" '
+            'stroke="#888"/>'
+        )
+        parts.append(_marker(x + 14, _LEGEND_Y, label, outline="none"))
+        parts.append(_legend_text(x + 36, text))
+        x += 36 + 9.5 * len(text) + 28  # about 9.5 px a character at 16 px
+    return parts
 
 
 def decision_map(
@@ -210,6 +251,7 @@ def decision_map(
     title: str,
     bounds: tuple[float, float, float, float] | None = None,
     cells: int = 64,
+    labels: tuple[str, str] = ("class +1", "class -1"),
 ) -> str:
     """The plane coloured by the sign of ``score(x, y)``, with labelled points.
 
@@ -219,6 +261,12 @@ def decision_map(
         bounds: ``(x_min, x_max, y_min, y_max)``; by default the points'
             extent plus a margin.
         cells: the grid's resolution along x.
+        labels: the legend's names for class +1 and class -1.
+
+    >>> svg = decision_map(lambda x, y: x, [(1, 0, 1), (-1, 0, -1)], title="t",
+    ...                    labels=("upper moon", "lower moon"))
+    >>> "upper moon" in svg and "lower moon" in svg
+    True
     """
     if bounds is None:
         px = [p[0] for p in points]
@@ -232,6 +280,7 @@ def decision_map(
     cell_w = (x_max - x_min) / cells
     cell_h = (y_max - y_min) / rows
     parts = _open(title)
+    parts += _class_legend(frame, labels)
     for j in range(rows):
         cy = y_min + (j + 0.5) * cell_h
         signs = [score(x_min + (i + 0.5) * cell_w, cy) > 0.0 for i in range(cells)]
@@ -251,19 +300,6 @@ def decision_map(
     x_ticks = [t for t in nice_ticks(x_min, x_max) if x_min <= t <= x_max]
     y_ticks = [t for t in nice_ticks(y_min, y_max) if y_min <= t <= y_max]
     parts += _axes(frame, x_ticks, y_ticks, "x", "y")
-    for x, y, label in points:
-        colour = POSITIVE if label > 0 else NEGATIVE
-        shape = (
-            f'<circle cx="{_num(frame.x(x))}" cy="{_num(frame.y(y))}" r="4.5" '
-            f'fill="{colour}" stroke="white"/>'
-        )
-        if label < 0:
-            size = 4.5
-            shape = (
-                f'<rect x="{_num(frame.x(x) - size)}" y="{_num(frame.y(y) - size)}" '
-                f'width="{_num(2 * size)}" height="{_num(2 * size)}" fill="{colour}" '
-                'stroke="white"/>'
-            )
-        parts.append(shape)
+    parts += [_marker(frame.x(x), frame.y(y), label) for x, y, label in points]
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

@@ -20,11 +20,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from circuits import Circuit
+from circuits import Circuit, Tracer
+from circuits.cli import main
 from circuits.drawing import Drawing, DrawingUnavailable, build_graph, draw
 from circuits.drawing.graph import Graph
 from circuits.examples.neuron import Neuron, backward_by_hand, build_neuron
-from gates import LogGate, MultGate, Unit
+from circuits.examples.xor import XorNet, build_xor_loss
+from circuits.strategies import circuits
+from gates import Gate, LogGate, MultGate, Unit
+from gates.labels import name_of, numbered_from_one
 
 S = 1.0 / (1.0 + math.exp(-2.0))
 DS = S * (1.0 - S)
@@ -262,7 +266,7 @@ def test_non_finite_numbers_stand_out() -> None:
     out = LogGate().forward(u)
     out.backward()
     dot = draw(out).to_dot()
-    assert 'label="value nan' in dot
+    assert "\\nvalue nan" in dot
     assert 'fontcolor="#dc2626"' in dot
 
 
@@ -279,11 +283,13 @@ def run_dot(source: str, fmt: str = "svg") -> bytes:
     return done.stdout
 
 
+@pytest.mark.needs_dot
 @pytest.mark.parametrize("view", ["backward", "forward"])
 def test_dot_parses_in_graphviz(neuron: Neuron, view: str) -> None:
     run_dot(draw(neuron.s, view=view).to_dot())  # type: ignore[arg-type]
 
 
+@pytest.mark.needs_dot
 def test_dot_escapes_labels_that_look_like_syntax() -> None:
     awkward = Unit(1.0, label='say "hi" \\ w[0] <b> {x|y}')
     out = awkward * awkward
@@ -325,6 +331,7 @@ def svg_edges(svg: str) -> dict[str, list[str]]:
     return edges
 
 
+@pytest.mark.needs_dot
 def test_svg_of_the_neuron_shows_every_grad_and_every_flowed_gradient(neuron: Neuron) -> None:
     drawing = draw(neuron.s)
     svg = drawing.to_svg()
@@ -344,10 +351,12 @@ def test_svg_of_the_neuron_shows_every_grad_and_every_flowed_gradient(neuron: Ne
     assert sorted(set(flowed.values())) == pytest.approx(sorted({-DS, DS, 3 * DS, 2 * DS}))
 
 
+@pytest.mark.needs_dot
 def test_png_is_a_png(neuron: Neuron) -> None:
     assert draw(neuron.s).to_png().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+@pytest.mark.needs_dot
 def test_save_picks_the_format_from_the_suffix(neuron: Neuron, tmp_path: Path) -> None:
     drawing = draw(neuron.s)
     assert drawing.save(tmp_path / "n.dot").read_text().startswith("digraph")
@@ -370,13 +379,14 @@ def test_missing_graphviz_package_names_the_extra(
     monkeypatch: pytest.MonkeyPatch, neuron: Neuron
 ) -> None:
     monkeypatch.setitem(sys.modules, "graphviz", None)
-    with pytest.raises(DrawingUnavailable, match=r"pip install 'backprop-circuits\[draw\]'"):
+    with pytest.raises(DrawingUnavailable, match=r"graphviz Python package: pip install graphviz"):
         draw(neuron.s).to_png()
 
 
 # -- Jupyter ---------------------------------------------------------------------------
 
 
+@pytest.mark.needs_dot
 def test_notebook_display_is_svg_when_graphviz_is_there(neuron: Neuron) -> None:
     bundle = draw(neuron.s)._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
@@ -389,6 +399,303 @@ def test_notebook_display_falls_back_to_the_console_picture(
     monkeypatch.setenv("PATH", "")
     bundle = draw(neuron.s)._repr_mimebundle_()
     assert "image/svg+xml" not in bundle
-    assert "<html" in bundle["text/html"]
+    assert bundle["text/html"].lstrip().startswith("<")
     assert "sigmoid" in bundle["text/html"]
     assert "grad 0.3150" in bundle["text/html"]
+
+
+# -- drawings for teaching: names, parts of a circuit, shared parts, slides -------------
+
+
+def chain() -> tuple[Unit, list[Unit]]:
+    """x -> *2 -> +1 -> sigmoid -> *3 -> tanh, nothing named but x."""
+    x = Unit(0.5, label="x")
+    steps = [x * 2.0]
+    steps.append(steps[-1] + 1.0)
+    steps.append(steps[-1].sigmoid())
+    steps.append(steps[-1] * 3.0)
+    steps.append(steps[-1].tanh())
+    steps[-1].backward()
+    return x, steps
+
+
+def trace_names(tracer: Tracer) -> dict[int, set[str]]:
+    """Unit id -> every name the trace showed it by."""
+    found: dict[int, set[str]] = {}
+    for event in tracer.events:
+        for read in event.reads:
+            found.setdefault(id(read.unit), set()).add(read.name)
+        for write in event.writes:
+            found.setdefault(id(write.unit), set()).update({write.name, *write.also})
+    return found
+
+
+def test_drawings_use_the_names_the_trace_shows() -> None:
+    with numbered_from_one():
+        a, b = Unit(2.0), Unit(-1.0, requires_grad=False)
+        with Tracer(console=Console(file=io.StringIO(), width=120)) as tracer:
+            out = (a * b + a).sigmoid()
+            out.backward()
+        graph = build_graph(out)
+    assert [g.name for g in graph.gates] == ["g1", "g2", "g3"]  # as the trace's rows
+    assert {g.name for g in graph.gates} == {e.gate_name for e in tracer.events}
+    shown = trace_names(tracer)
+    for node in graph.units:
+        assert node.name in shown[id(node.unit)], node
+    text = render(draw(out))
+    assert text.splitlines()[0].startswith("u5 = sigmoid [g3]   value 0.5000")
+    assert "-1.00  (constant u3)" in text
+
+
+def test_a_drawing_names_what_it_shows_first_and_a_later_trace_agrees() -> None:
+    with numbered_from_one():
+        p = Unit(1.5)
+        out = (p * p).exp()
+        out.backward()
+        text = render(draw(out))
+        with Tracer(console=Console(file=io.StringIO(), width=120)) as tracer:
+            out.backward()
+    # exp(p * p) at p = 1.5: d/dp = 2p exp(p^2) = 3 * 9.4877 = 28.4632
+    assert text.splitlines()[0].startswith("u3 = exp [g2]   value 9.4877")
+    assert "<- 28.4632  u1   value 1.5000  grad 28.4632" in text
+    assert {e.gate_name for e in tracer.events} == {"g1", "g2"}
+    assert trace_names(tracer)[id(p)] >= {"u1"}
+
+
+def test_a_computed_unit_whose_gate_has_a_name_is_named_by_that_gate(neuron: Neuron) -> None:
+    # The guide's gates have variable names: "+ [addg1]" is what the trace calls addg1.utop.
+    text = render(draw(neuron.s))
+    assert "<- 0.1050  + [addg1]   value 2.0" in text
+    assert "addg1.utop" not in text
+
+
+def test_depth_draws_only_the_gates_nearest_the_output() -> None:
+    with numbered_from_one():
+        x, steps = chain()
+        whole = build_graph(steps[-1])
+        two = build_graph(steps[-1], depth=2)
+    assert len(whole.gates) == 5
+    assert [g.gate for g in two.gates] == [steps[3].gate, steps[4].gate]
+    # The unit the first kept gate reads is drawn as an input that says who made it.
+    (cut,) = [n for n in two.units if n.made_by]
+    assert steps[2].gate is not None
+    assert cut.unit is steps[2] and cut.made_by == name_of(steps[2].gate)
+    assert cut.name == whole.unit(key_of(whole, steps[2])).name  # the same name in both
+    assert x not in {n.unit for n in two.units}
+    # ... and the gradient that flowed into it is the full drawing's figure.
+    (edge,) = [e for e in two.edges if e.source == cut.key]
+    (full_edge,) = [e for e in whole.edges if e.source == key_of(whole, steps[2])]
+    # into "* 3" from below: d tanh(3s)/ds = 3 (1 - tanh^2), with the output's grad 1
+    assert edge.flowed == full_edge.flowed == pytest.approx(3.0 * (1 - steps[4].value ** 2))
+    text = render(draw(steps[-1], depth=2))
+    assert f"(made by {cut.made_by}, not drawn)" in text
+    assert len(build_graph(steps[-1], depth=1).gates) == 1
+    assert len(build_graph(steps[-1], depth=50).gates) == 5
+    dot = draw(steps[-1], depth=2).to_dot()
+    assert 'style="rounded,dotted"' in dot and "(made by" in dot
+
+
+def test_depth_counts_the_shortest_path_from_the_output() -> None:
+    a = Unit(1.0, label="a")
+    early = a * 2.0  # read by the last gate directly, and through a long path
+    late = ((early + 1.0).sigmoid() * 4.0).tanh()
+    out = late + early
+    out.backward()
+    kept = {g.gate for g in build_graph(out, depth=2).gates}
+    assert early.gate in kept and late.gate in kept and out.gate in kept
+    assert (early + 0.0).gate not in kept
+
+
+@pytest.mark.parametrize("depth", [0, -1, 1.5, True, "2"])
+def test_a_depth_that_is_not_a_count_of_gates_is_refused(depth: object) -> None:
+    with pytest.raises(ValueError, match="depth must be a whole number of gates, 1 or more"):
+        draw(Unit(1.0) * 2.0, depth=depth)  # type: ignore[arg-type]
+
+
+@pytest.mark.needs_dot
+def test_constants_can_be_left_out() -> None:
+    _, _, x, out = saturation()
+    graph = build_graph(out, constants=False)
+    assert x not in {n.unit for n in graph.units}
+    assert graph.hidden_constants == 1
+    assert x not in {graph.unit(e.source).unit for e in graph.edges}
+    text = render(draw(out, constants=False))
+    assert "(constant)" not in text and "x=0.10" not in text
+    assert "1 constant input not shown" in text
+    assert "<- 0.0149  w   value 5.0  grad 0.0149" in text  # the rest as before
+    assert "x=0.10" not in draw(out, constants=False).to_dot()
+    run_dot(draw(out, constants=False).to_dot())
+
+
+def test_hiding_constants_shortens_the_xor_loss() -> None:
+    _, _, loss = build_xor_loss(XorNet(seed=0))
+    loss.backward()
+    every = render(draw(loss), width=100).splitlines()
+    fewer = render(draw(loss, constants=False), width=100).splitlines()
+    constants = sum("(constant" in line for line in every)
+    assert constants == 20  # x1, x2 twice per case (two hidden units) and the target
+    assert len(fewer) == len(every) - constants + 1  # one line says they are hidden
+
+
+def test_a_layer_drawn_alone_keeps_the_names_of_its_inputs() -> None:
+    x = Unit(0.5, label="x", requires_grad=False)
+    w1, w2 = Unit(1.0, label="w1"), Unit(-2.0, label="w2")
+    z1, z2 = w1 * x, w2 * x
+    h1, h2 = z1.sigmoid(), z2.sigmoid()
+    out = h1 * h2
+    out.backward()
+    layer = [g for g in (h1.gate, h2.gate) if isinstance(g, Gate)]
+    assert len(layer) == 2 and z1.gate is not None
+    graph = build_graph(layer, names={"z1": z1, "z2": z2, "h1": h1, "h2": h2})
+    by_unit = {id(n.unit): n for n in graph.units}
+    assert (by_unit[id(z1)].name, by_unit[id(z2)].name) == ("z1", "z2")
+    assert by_unit[id(z1)].made_by == name_of(z1.gate)
+    assert by_unit[id(z1)].kind == "computed"  # not drawn as a parameter
+    assert {graph.unit(k).name for k in graph.outputs} == {"h1", "h2"}
+    assert len(graph.gates) == 2
+    # Without a names mapping the inputs keep the names a trace gives them.
+    with numbered_from_one():
+        plain = build_graph(layer)
+    assert {n.name for n in plain.units if n.made_by} == {name_of(z1), name_of(z2)}
+
+
+def test_a_shared_subcircuit_is_drawn_once_and_referred_back_to() -> None:
+    with numbered_from_one():
+        a, b, c = Unit(0.3, label="a"), Unit(-0.7, label="b"), Unit(2.0, label="c")
+        shared = ((a * b).sigmoid() * c).tanh()  # four gates
+        out = shared * shared.exp() + shared
+        out.backward()
+        text = render(draw(out))
+    lines = text.splitlines()
+    shared_name = name_of(shared)
+    first = [line for line in lines if f"{shared_name} = tanh" in line]
+    assert len(first) == 3  # read by three gates
+    assert "(see above)" not in first[0]
+    assert all(line.endswith("(see above)") for line in first[1:])
+    drawn = [line for line in lines if not line.endswith("(see above)")]
+    for gate in gates_of(out):  # every gate is drawn in full once
+        assert sum(f"[{name_of(gate)}]" in line for line in drawn) == 1
+    assert len(lines) == 7 + 3 + 2 + 1  # 7 gates, 3 leaves, 2 references, the caption
+
+
+def gates_of(unit: Unit) -> list[Gate]:
+    from gates.backprop import gates_behind
+
+    return gates_behind(unit)
+
+
+@given(circuits(max_gates=10))
+def test_the_text_tree_shows_each_gate_once(c: Circuit) -> None:
+    c.backward()
+    lines = render(draw(c), width=200).splitlines()
+    drawn = [line for line in lines if not line.endswith("(see above)")]
+    for gate in c.gates:
+        assert sum(f"[{name_of(gate)}]" in line for line in drawn) == 1
+    graph = build_graph(c)
+    leaves = sum(1 for e in graph.edges if graph.unit(e.source).maker is None)
+    assert len(lines) <= len(c.gates) + leaves + len(graph.edges) + 1
+
+
+def unit_positions(svg: str) -> dict[str, tuple[float, float]]:
+    """Node title ('n3') -> where its first line of text sits, in SVG coordinates
+    (y grows downwards)."""
+    found = {}
+    for group in ET.fromstring(svg).iter(f"{SVG}g"):
+        title, text = group.find(f"{SVG}title"), next(group.iter(f"{SVG}text"), None)
+        if group.get("class") != "node" or title is None or text is None:
+            continue
+        found[title.text or ""] = (float(text.get("x", "nan")), float(text.get("y", "nan")))
+    return found
+
+
+@pytest.mark.needs_dot
+@pytest.mark.parametrize(("direction", "axis", "sign"), [("LR", 0, 1), ("TB", 1, 1)])
+def test_direction_lays_the_picture_out_for_slides(
+    neuron: Neuron, direction: str, axis: int, sign: int
+) -> None:
+    drawing = draw(neuron.s, direction=direction)  # type: ignore[arg-type]
+    assert f"  rankdir={direction};" in drawing.to_dot()
+    places = unit_positions(run_dot(drawing.to_dot()).decode())
+    graph = drawing.graph
+    output = places[key_of(graph, neuron.s)][axis]
+    for unit in (neuron.a, neuron.b, neuron.c):  # every input before the output
+        assert sign * (output - places[key_of(graph, unit)][axis]) > 50
+
+
+def test_an_unknown_direction_is_refused() -> None:
+    with pytest.raises(ValueError, match="direction must be one of 'LR', 'TB'"):
+        draw(Unit(1.0) * 2.0, direction="up")  # type: ignore[arg-type]
+
+
+# -- the command line: the new options, and the names the trace shows ----------------
+
+TEACHING_SCRIPT = """\
+from gates import Unit
+
+x = Unit(0.5, label="x", requires_grad=False)
+w = Unit(2.0, label="w")
+outs = [w * x, (w * x).sigmoid()]
+outs[1].label = "h"
+total = outs[0] + outs[1]
+total.backward()
+"""
+
+
+@pytest.fixture
+def teaching(tmp_path: Path) -> Path:
+    script = tmp_path / "teach.py"
+    script.write_text(TEACHING_SCRIPT, encoding="utf-8")
+    return script
+
+
+def draw_main(*argv: str) -> int:
+    return main(["draw", *argv])
+
+
+def test_cli_draw_takes_depth_constants_and_direction(
+    teaching: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert draw_main(str(teaching), "--depth", "1", "--no-constants", "--width", "100") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("total = + [")
+    assert out.count("(made by") == 2 and "x=0.50" not in out
+    assert draw_main(str(teaching), "--format", "dot", "--direction", "TB") == 0
+    assert "  rankdir=TB;" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="2"):
+        draw_main(str(teaching), "--depth", "0")
+    assert "expected 1 or more" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "first_line"),
+    [
+        # The drawing calls a unit by its best name: the variable outs[1], then the label h.
+        ("outs[1]", "outs[1] = sigmoid ["),  # an index into a list variable
+        ("h", "outs[1] = sigmoid ["),  # a label
+        ("outs[0]", "outs[0] = * ["),
+        ("total.gate.u1", "outs[1] = sigmoid ["),  # an attribute path
+    ],
+)
+def test_cli_unit_accepts_the_names_a_trace_shows(
+    teaching: Path, capsys: pytest.CaptureFixture[str], name: str, first_line: str
+) -> None:
+    assert draw_main(str(teaching), "--unit", name, "--width", "100") == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith(first_line)
+    assert main(["check", str(teaching), "--unit", name]) == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("u3", "u3 is an automatic name"),
+        ("outs[5]", "outs[5] does not exist"),
+        ("outs.nope", "outs has no attribute 'nope'"),
+        ("w x", "is not a name a trace shows"),
+        ("nope", "has no global variable 'nope', nor a unit labelled 'nope'"),
+    ],
+)
+def test_cli_unit_says_what_is_wrong_with_a_name(
+    teaching: Path, capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    assert draw_main(str(teaching), "--unit", name) == 2
+    assert message in capsys.readouterr().err

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import math
+import sys
 from collections import Counter
 from typing import Any
 
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import find, given, settings, target
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from rich.console import Console
@@ -17,6 +19,7 @@ from circuits import Circuit, gradcheck
 from circuits.strategies import (
     KINK_MARGIN,
     MAX_ABS_VALUE,
+    MIN_SENSITIVITY,
     GateEntry,
     GateSpec,
     circuits,
@@ -36,9 +39,11 @@ from gates import (
     MultGate,
     PowGate,
     ReLUGate,
+    SigmoidGate,
     Unit,
 )
 from gates.backprop import gates_behind
+from gates.labels import name_of
 
 # Shrinking is deterministic and thorough under these, whatever the profile.
 SHRINK = settings(max_examples=2000, derandomize=True, database=None)
@@ -130,6 +135,26 @@ def test_drawn_circuits_are_finite_bounded_and_zeroed(c: Circuit) -> None:
     assert all(math.isfinite(unit.grad) for unit in c.units)
 
 
+def largest_value(c: Circuit) -> float:
+    return max(abs(unit.value) for unit in c.units)
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(circuits(max_gates=10))
+def test_no_value_passes_max_abs_value_where_hypothesis_pushes_hardest(c: Circuit) -> None:
+    # target() makes hypothesis climb towards the largest values it can draw:
+    # before the bound covered the closing sums this found 3000 and more.
+    target(largest_value(c), label="largest |value|")
+    assert largest_value(c) <= MAX_ABS_VALUE
+
+
+@settings(max_examples=200, derandomize=True, database=None)
+@given(circuits(n_inputs=6, max_gates=12, min_value=-150.0, max_value=150.0))
+def test_many_large_dangling_units_still_sum_within_the_bound(c: Circuit) -> None:
+    target(abs(c.output.value), label="|output|")
+    assert largest_value(c) <= MAX_ABS_VALUE
+
+
 @given(circuits(max_gates=10))
 def test_every_gate_reaches_the_output(c: Circuit) -> None:
     assert set(gates_behind(c.output)) == set(c.gates)
@@ -157,9 +182,9 @@ def test_built_in_gates_are_fed_inside_their_domains(c: Circuit) -> None:
 @given(st.integers(1, 5), st.integers(1, 6), st.data())
 def test_n_inputs_and_max_gates_are_kept(n: int, most: int, data: st.DataObject) -> None:
     c = data.draw(circuits(n_inputs=n, max_gates=most))
-    by_label = {str(u.label): u for u in c.inputs}
-    assert sorted(by_label) == [f"x{i}" for i in range(n)]
-    assert by_label["x0"].requires_grad
+    by_name = {name_of(u): u for u in c.inputs}
+    assert sorted(by_name) == sorted(f"u{i}" for i in range(1, n + 1))
+    assert by_name["u1"].requires_grad
     # The drawn gates, then the AddGates that sum what feeds nothing: one
     # fewer than the units left dangling, at most n inputs + `most` outputs.
     assert len(c.gates) <= most + (n + most - 1)
@@ -178,9 +203,7 @@ def test_share_false_draws_trees(c: Circuit) -> None:
 def test_shared_sub_expressions_are_drawn() -> None:
     # One unit feeding two different gates, not only p * p.
     def shared(c: Circuit) -> bool:
-        return any(
-            len({g for g in c.gates if unit in g.inputs}) >= 2 for unit in fan_out(c)
-        )
+        return any(len({g for g in c.gates if unit in g.inputs}) >= 2 for unit in fan_out(c))
 
     c = find(circuits(), shared, settings=SHRINK)
     assert shared(c)
@@ -195,6 +218,95 @@ def test_units_are_in_range_and_as_asked(u: Unit) -> None:
 def test_units_with_requires_grad_none_draws_both() -> None:
     assert find(units(requires_grad=None), lambda u: not u.requires_grad).requires_grad is False
     assert find(units(requires_grad=None), lambda u: u.requires_grad).requires_grad
+
+
+def sensitivity_ok(c: Circuit) -> bool:
+    scale = max(abs(g.utop.value) for g in c.gates)
+    return all(
+        p.grad == 0.0 or abs(p.grad) * max(abs(p.value), 1.0) >= MIN_SENSITIVITY * scale
+        for p in c.parameters()
+    )
+
+
+@given(circuits(max_gates=10))
+def test_no_parameter_gradient_is_too_small_to_check(c: Circuit) -> None:
+    c.backward()
+    assert sensitivity_ok(c)
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(circuits(gates=[MultGate, AddGate]))
+def test_a_correct_gate_is_never_left_inconclusive(c: Circuit) -> None:
+    # p * p over an input of 1e-95, plus 1: the slope of 2e-95 is lost in the
+    # rounding of 1, so gradcheck could only say "inconclusive" of a right gate.
+    result = gradcheck(c)
+    assert result, str(result)
+
+
+# -- names a failing example shows --------------------------------------------------
+
+
+def names_in(c: Circuit) -> tuple[list[str], list[str]]:
+    return [name_of(g) for g in c.gates], [name_of(u) for u in c.units]
+
+
+def push_the_session_numbering() -> None:
+    for _ in range(40):  # as if many examples and tests had run before
+        name_of(Unit(0.0))
+        name_of(MultGate())
+
+
+@given(circuits(max_gates=8))
+def test_each_example_names_its_units_and_gates_from_one(c: Circuit) -> None:
+    gate_names, unit_names = names_in(c)
+    assert gate_names == [f"g{i}" for i in range(1, len(c.gates) + 1)]
+    assert sorted(unit_names, key=lambda n: int(n[1:])) == [
+        f"u{i}" for i in range(1, len(c.units) + 1)
+    ]
+    inputs = [name_of(u) for u in c.inputs]
+    assert sorted(inputs) == [f"u{i}" for i in range(1, len(inputs) + 1)]  # inputs first
+
+
+@given(circuits(max_gates=4), circuits(max_gates=4), units())
+def test_names_in_one_example_never_repeat(first: Circuit, second: Circuit, u: Unit) -> None:
+    made_here = name_of(Unit(1.0))  # the test's own units continue the numbering
+    names = [*names_in(first)[1], *names_in(second)[1], name_of(u), made_here]
+    assert len(names) == len(set(names))
+    assert len({*names_in(first)[0], *names_in(second)[0]}) == len(first) + len(second)
+
+
+def failure_report(test: Any) -> str:
+    with pytest.raises(AssertionError) as caught:
+        test()
+    return "\n".join(getattr(caught.value, "__notes__", []))
+
+
+def test_a_failing_example_is_reported_with_its_own_names() -> None:
+    push_the_session_numbering()
+
+    @settings(max_examples=200, derandomize=True, database=None)
+    @given(circuits(gates=[MultGate, SigmoidGate]))
+    def test_no_sigmoid(c: Circuit) -> None:
+        assert not any(isinstance(g, SigmoidGate) for g in c.gates)
+
+    report = failure_report(test_no_sigmoid)
+    # shrunk to one gate over one input, named as the example named them
+    assert "c=<Circuit 1 gate: g1 = SigmoidGate(u1=0.0) -> u2=0.5>" in report
+
+
+def test_names_are_given_when_drawn_not_when_reported() -> None:
+    push_the_session_numbering()
+    drawn: list[Circuit] = []
+
+    @settings(max_examples=5, database=None)
+    @given(circuits(max_gates=3))
+    def keep(c: Circuit) -> None:
+        drawn.append(c)
+
+    keep()
+    for c in drawn:  # named long before anyone shows them
+        assert {u._name for u in c.units} <= {f"u{i}" for i in range(1, 20)}
+        assert [g._name for g in c.gates] == [f"g{i}" for i in range(1, len(c) + 1)]
 
 
 # -- shrinking -------------------------------------------------------------------
@@ -308,6 +420,7 @@ def test_gradcheck_property_is_a_ready_made_test() -> None:
         ({"gates": [lambda: 7]}, "not a Gate"),
         ({"min_value": 2.0, "max_value": 1.0}, "min_value=2.0 must be less than max_value=1.0"),
         ({"max_value": math.inf}, "max_value must be finite"),
+        ({"min_value": -2e3}, r"must lie within -1000.0 to 1000.0 \(MAX_ABS_VALUE\)"),
     ],
 )
 def test_circuits_checks_its_arguments(kwargs: dict[str, Any], message: str) -> None:
@@ -336,6 +449,13 @@ def test_gate_spec_checks_its_arguments() -> None:
         GateSpec(AddGate, arity=0)
     with pytest.raises(InvalidArgument, match="domain must be callable"):
         GateSpec(AddGate, domain=0.5)  # type: ignore[arg-type]
+
+
+def test_without_hypothesis_the_import_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "hypothesis", None)  # as if not installed
+    monkeypatch.delitem(sys.modules, "circuits.strategies")
+    with pytest.raises(ImportError, match=r"pip install pytest hypothesis"):
+        importlib.import_module("circuits.strategies")
 
 
 def test_arguments_are_keyword_only() -> None:

@@ -7,19 +7,22 @@ notebook show it. Modules, one concern each:
 * ``console``: the rich tree (needs nothing installed);
 * ``dot``: Graphviz DOT text (needs nothing installed);
 * ``render``: SVG and PNG through the ``graphviz`` package and ``dot``;
-* ``drawing``: ``draw()`` and ``Drawing``, the front door.
+* ``picture``: ``draw()`` and ``Drawing``, the front door.
+
+Units and gates go by the names a ``Tracer`` shows them by (``u1``, ``g3``
+when nobody named them).
 
 >>> from gates import Unit
 >>> w, x = Unit(5.0, label="w"), Unit(0.1, label="x", requires_grad=False)
 >>> l = (w * x + 1.0).sigmoid()
 >>> l.backward()
 >>> print(draw(l).to_text(width=70))  # doctest: +NORMALIZE_WHITESPACE
-sigmoid   value 0.8176  grad 1.0
-└── <- 0.1491  +   value 1.5000  grad 0.1491
-    ├── <- 0.1491  *   value 0.5000  grad 0.1491
+u4 = sigmoid [g3]   value 0.8176  grad 1.0
+└── <- 0.1491  u3 = + [g2]   value 1.5000  grad 0.1491
+    ├── <- 0.1491  u1 = * [g1]   value 0.5000  grad 0.1491
     │   ├── <- 0.0149  w   value 5.0  grad 0.0149
     │   └── x=0.10  (constant)
-    └── 1.00  (constant)
+    └── 1.00  (constant u2)
 <- n: gradient that flowed along the edge = upstream grad x local derivative
 """
 

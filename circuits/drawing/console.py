@@ -2,8 +2,11 @@
 
 Reading down the tree is reading the backward pass: each line is a unit, and
 ``<- 0.1050`` in front of it is the gradient that flowed into it along that
-edge (upstream grad times local derivative). A unit that feeds several gates
-is drawn in full once and then marked ``(see above)``. Needs nothing but rich.
+edge (upstream grad times local derivative). A computed unit shows its name,
+the operation and the gate's name: ``u2 = * [g1]``. A unit that feeds several
+gates is drawn in full once, where it first appears, and after that as one
+line marked ``(see above)``, so a shared sub-circuit is never drawn twice.
+Needs nothing but rich.
 
 >>> import io
 >>> from rich.console import Console
@@ -15,12 +18,12 @@ is drawn in full once and then marked ``(see above)``. Needs nothing but rich.
 >>> console = Console(file=io.StringIO(), width=60, color_system=None)
 >>> console.print(to_renderable(build_graph(out)))
 >>> print(console.file.getvalue().rstrip())
-relu   value 6.0  grad 1.0
-└── <- 1.0  *   value 6.0  grad 1.0
+u3 = relu [g2]   value 6.0  grad 1.0
+└── <- 1.0  u2 = * [g1]   value 6.0  grad 1.0
     ├── <- 3.0  a   value 2.0  grad 3.0
-    └── 3.00  (constant)
-<- n: gradient that flowed along the edge = upstream grad x local
-derivative
+    └── 3.00  (constant u1)
+<- n: gradient that flowed along the edge = upstream grad x
+local derivative
 """
 
 from __future__ import annotations
@@ -65,19 +68,19 @@ def _unit_text(node: UnitNode, graph: Graph, edge: Edge | None) -> Text:
         text.append("  ")
     if node.kind == "constant":
         text.append(constant_text(node), style="dim")
-        text.append("  (constant)", style="dim")
+        text.append("  (constant)" if node.given else f"  (constant {node.name})", style="dim")
         return text
     if node.kind == "parameter":
         text.append(node.name, style=_PARAMETER)
+    elif node.maker is None:  # made by a gate this drawing leaves out
+        text.append(node.name, style=_COMPUTED)
     else:
         if node.name:
             text.append(node.name, style=_COMPUTED)
             text.append(" = ")
-        assert node.maker is not None
         gate = graph.gate(node.maker)
         text.append(gate.symbol, style=_GATE)
-        if gate.name:
-            text.append(f" [{gate.name}]", style="dim")
+        text.append(f" [{gate.name}]", style="dim")
     text.append("   value ")
     text.append_text(_number(node.value))
     if graph.view == "backward":
@@ -86,6 +89,8 @@ def _unit_text(node: UnitNode, graph: Graph, edge: Edge | None) -> Text:
         else:
             text.append("  grad ")
             text.append_text(_number(node.grad))
+    if node.made_by:
+        text.append(f"  (made by {node.made_by}, not drawn)", style="dim")
     return text
 
 
@@ -113,6 +118,10 @@ def to_renderable(graph: Graph) -> RenderableType:
             ]
             stack.extend(reversed(children))
         parts.append(root)
+    if graph.hidden_constants:
+        count = graph.hidden_constants
+        hidden = f"{count} constant input{'' if count == 1 else 's'} not shown"
+        parts.append(Text(hidden, style="dim"))
     if graph.view == "backward" and graph.edges:
         parts.append(Text(_CAPTIONS[graph.edge_label], style="dim"))
     return Group(*parts)

@@ -1,10 +1,12 @@
 """Graphviz DOT text for a :class:`~circuits.drawing.graph.Graph`.
 
 Units are boxes and gates are small ovals, left to right from inputs to the
-output. Parameters are filled blue, computed units have rounded corners, the
-output has a thick border, and anything that takes no gradient (constants, and
-units computed only from constants) is dashed, constants showing as
-``x=0.10``. Nothing here needs Graphviz installed: this is plain text.
+output (or top to bottom: ``direction="TB"``). Parameters are filled blue,
+computed units have rounded corners, the output has a thick border, anything
+that takes no gradient (constants, and units computed only from constants) is
+dashed, constants showing as ``x=0.10``, and a unit whose gate the drawing
+leaves out is dotted and says which gate made it. Nothing here needs Graphviz
+installed: this is plain text.
 
 >>> from gates import Unit
 >>> x = Unit(0.1, label="x", requires_grad=False)
@@ -20,20 +22,27 @@ units computed only from constants) is dashed, constants showing as
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from circuits.drawing.graph import Edge, GateNode, Graph, UnitNode
 from circuits.formatting import format_number
 
-__all__ = ["constant_text", "quote", "to_dot"]
+__all__ = ["DIRECTIONS", "Direction", "constant_text", "quote", "to_dot"]
+
+Direction = Literal["LR", "TB", "RL", "BT"]
+DIRECTIONS: tuple[Direction, ...] = ("LR", "TB", "RL", "BT")
+"""Graphviz's ``rankdir``: from the inputs to the output, left to right, top to
+bottom, right to left, bottom to top."""
 
 _FONT = "Helvetica"
 _PARAMETER = 'shape=box, style="filled", fillcolor="#dbeafe", color="#1d4ed8"'
 _CONSTANT = 'shape=box, style="dashed", color="#6b7280", fontcolor="#374151"'
 _COMPUTED = 'shape=box, style="rounded,filled", fillcolor="#ffffff", color="#111827"'
 _COMPUTED_NO_GRAD = 'shape=box, style="rounded,dashed", color="#6b7280"'
+_COMPUTED_CUT = 'shape=box, style="rounded,dotted", color="#111827"'
 _GATE = (
     'shape=ellipse, style="filled", fillcolor="#fde68a", color="#b45309", '
-    "fontsize=10, margin=0.05, height=0.3"
+    "fontsize=13, margin=0.05, height=0.3"
 )
 _NONFINITE = "#dc2626"
 
@@ -49,7 +58,8 @@ def quote(text: str) -> str:
 
 
 def constant_text(node: UnitNode) -> str:
-    """A constant as the seeds draw it: ``x=0.10``, or just ``2.00`` if unnamed.
+    """A constant as the seeds draw it: ``x=0.10``, or just ``2.00`` if nobody
+    named it.
 
     >>> from gates import Unit
     >>> from circuits.drawing.graph import UnitNode
@@ -61,7 +71,7 @@ def constant_text(node: UnitNode) -> str:
         shown = f"{value:.2f}"
     else:
         shown = format_number(value)
-    return f"{node.name}={shown}" if node.name else shown
+    return f"{node.name}={shown}" if node.name and node.given else shown
 
 
 def _unit_label(node: UnitNode, graph: Graph) -> str:
@@ -71,6 +81,8 @@ def _unit_label(node: UnitNode, graph: Graph) -> str:
     lines.append(f"value {format_number(node.value)}")
     if graph.view == "backward" and node.grad is not None:
         lines.append(f"grad {format_number(node.grad)}")
+    if node.made_by:
+        lines.append(f"(made by {node.made_by})")
     return "\n".join(lines)
 
 
@@ -79,6 +91,8 @@ def _unit_attributes(node: UnitNode, graph: Graph) -> str:
         style = _CONSTANT
     elif node.kind == "parameter":
         style = _PARAMETER
+    elif node.maker is None:  # made by a gate the drawing leaves out
+        style = _COMPUTED_CUT
     else:
         style = _COMPUTED if node.needs_grad else _COMPUTED_NO_GRAD
     parts = [style, f"label={quote(_unit_label(node, graph))}"]
@@ -115,14 +129,32 @@ def _edge_attributes(edge: Edge, graph: Graph) -> str:
     return ", ".join(parts)
 
 
-def to_dot(graph: Graph, *, title: str | None = None) -> str:
-    """The DOT source of ``graph``: give it to ``dot -Tsvg`` or the graphviz package."""
+def to_dot(graph: Graph, *, title: str | None = None, direction: Direction = "LR") -> str:
+    """The DOT source of ``graph``: give it to ``dot -Tsvg`` or the graphviz package.
+
+    ``direction`` is the way from the inputs to the output: ``"LR"`` (left to
+    right, the default), ``"TB"`` (top to bottom, for a tall slide), or
+    ``"RL"``, ``"BT"``.
+
+    >>> from gates import Unit
+    >>> from circuits.drawing.graph import build_graph
+    >>> to_dot(build_graph(Unit(2.0) * 3.0), direction="TB").splitlines()[1]
+    '  rankdir=TB;'
+    """
+    if direction not in DIRECTIONS:
+        choices = ", ".join(repr(d) for d in DIRECTIONS)
+        raise ValueError(
+            f"direction must be one of {choices} (LR: left to right, TB: top to bottom), "
+            f"got {direction!r}"
+        )
     lines = [
         "digraph circuit {",
-        "  rankdir=LR;",
-        f'  graph [fontname="{_FONT}", nodesep=0.25, ranksep=0.35];',
-        f'  node [fontname="{_FONT}", fontsize=11];',
-        f'  edge [fontname="{_FONT}", fontsize=10, color="#374151", fontcolor="#7c3aed"];',
+        f"  rankdir={direction};",
+        # Font sizes in points, above Graphviz's usual 10-11: a page or a notebook
+        # shrinks a wide graph to its column, and the numbers must stay readable.
+        f'  graph [fontname="{_FONT}", fontsize=16, nodesep=0.25, ranksep=0.35];',
+        f'  node [fontname="{_FONT}", fontsize=14];',
+        f'  edge [fontname="{_FONT}", fontsize=13, color="#374151", fontcolor="#7c3aed"];',
     ]
     if title:
         lines.append(f"  label={quote(title)}; labelloc=t;")

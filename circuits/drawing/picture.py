@@ -22,14 +22,16 @@ from rich.console import Console, ConsoleOptions, RenderResult
 
 from circuits.circuit import Circuit
 from circuits.drawing.console import to_renderable
-from circuits.drawing.dot import to_dot
+from circuits.drawing.dot import DIRECTIONS, Direction, to_dot
 from circuits.drawing.graph import EdgeLabel, Graph, View, build_graph
-from circuits.drawing.render import can_render, render
+from circuits.drawing.render import DrawingUnavailable, can_render, render
+from circuits.notebook import rich_html
 from gates import Gate, Unit
 
 __all__ = ["Drawing", "draw"]
 
 Format = Literal["console", "dot", "svg", "png"]
+_NOTEBOOK_WIDTH = 100  # columns of the console tree in a notebook cell
 _SUFFIXES: dict[str, Format] = {
     ".txt": "console",
     ".dot": "dot",
@@ -49,9 +51,12 @@ class Drawing:
     picture.
     """
 
-    def __init__(self, graph: Graph, *, title: str | None = None) -> None:
+    def __init__(
+        self, graph: Graph, *, title: str | None = None, direction: Direction = "LR"
+    ) -> None:
         self.graph = graph
         self.title = title
+        self.direction = direction
 
     def __repr__(self) -> str:
         count = len(self.graph.gates)
@@ -66,12 +71,14 @@ class Drawing:
     def to_text(self, *, width: int = 80) -> str:
         """The console picture as plain text (no colours)."""
         buffer = io.StringIO()
-        Console(file=buffer, width=width, color_system=None).print(self)
+        # force_jupyter=False: inside a notebook rich would otherwise display the
+        # text as a cell output of its own and leave the buffer empty.
+        Console(file=buffer, width=width, color_system=None, force_jupyter=False).print(self)
         return buffer.getvalue()
 
     def to_dot(self) -> str:
         """Graphviz DOT source; needs nothing installed."""
-        return to_dot(self.graph, title=self.title)
+        return to_dot(self.graph, title=self.title, direction=self.direction)
 
     def to_svg(self) -> str:
         """An SVG image (needs the ``graphviz`` package and the ``dot`` program)."""
@@ -107,14 +114,16 @@ class Drawing:
     # -- Jupyter -----------------------------------------------------------
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """What Jupyter shows: the SVG when Graphviz can make it, else the tree."""
-        bundle = {"text/plain": self.to_text()}
+        """What Jupyter shows, as one output: the SVG when Graphviz can make it,
+        else the console tree in colour; the plain tree is the text form."""
+        bundle = {"text/plain": self.to_text(width=_NOTEBOOK_WIDTH)}
         if can_render():
-            bundle["image/svg+xml"] = self.to_svg()
-        else:
-            console = Console(record=True, file=io.StringIO(), width=100)
-            console.print(self)
-            bundle["text/html"] = console.export_html(inline_styles=True)
+            try:
+                bundle["image/svg+xml"] = self.to_svg()
+                return bundle
+            except DrawingUnavailable:  # dot vanished or failed: the tree still shows it
+                pass
+        bundle["text/html"] = rich_html(self, width=_NOTEBOOK_WIDTH)
         return bundle
 
 
@@ -125,22 +134,33 @@ def draw(
     edges: EdgeLabel = "flowed",
     names: Mapping[str, Any] | None = None,
     title: str | None = None,
+    depth: int | None = None,
+    constants: bool = True,
+    direction: Direction = "LR",
 ) -> Drawing:
     """Draw a circuit, or a unit and everything it depends on.
 
     Args:
         target: a ``Circuit``, a ``Unit`` (its ancestors are drawn) or a list
-            of gates.
+            of gates (only those: one layer, say; units they read from other
+            gates keep their names and say which gate made them).
         view: ``"backward"``: each node's value and grad, and on each edge the
             gradient that flowed along it; ``"forward"``: values only.
         edges: ``"flowed"`` (upstream grad x local derivative) or ``"local"``
             (the bare local derivative) on the backward view's edges.
         names: a mapping such as ``vars()`` naming units and gates.
         title: a caption for the DOT/SVG picture.
+        depth: draw only the gates at most this many gates from the output
+            (``depth=1``: the output's own gate); None draws them all.
+        constants: False leaves constant inputs out of the picture.
+        direction: the DOT/SVG layout, from the inputs to the output:
+            ``"LR"`` (left to right) or ``"TB"`` (top to bottom, for slides);
+            also ``"RL"``, ``"BT"``.
 
     Raises:
         TypeError: ``target`` is not something that can be drawn.
-        ValueError: an unknown ``view`` or ``edges``.
+        ValueError: an unknown ``view``, ``edges`` or ``direction``, or a
+            ``depth`` below 1.
 
     Example:
         >>> from gates import Unit
@@ -150,4 +170,13 @@ def draw(
         >>> print(draw(y).to_text(width=40).splitlines()[1])
         └── <- 6.0  x   value 3.0  grad 6.0
     """
-    return Drawing(build_graph(target, view=view, edge_label=edges, names=names), title=title)
+    if direction not in DIRECTIONS:
+        choices = ", ".join(repr(d) for d in DIRECTIONS)
+        raise ValueError(
+            f"direction must be one of {choices} (LR: left to right, TB: top to bottom), "
+            f"got {direction!r}"
+        )
+    graph = build_graph(
+        target, view=view, edge_label=edges, names=names, depth=depth, constants=constants
+    )
+    return Drawing(graph, title=title, direction=direction)

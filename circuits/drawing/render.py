@@ -1,8 +1,8 @@
 """SVG and PNG from DOT text, through the ``graphviz`` Python package.
 
-Both need two things that ``pip install backprop-circuits`` does not bring:
-the ``graphviz`` Python package (the ``draw`` extra) and Graphviz's ``dot``
-program. When either is missing, :class:`DrawingUnavailable` says which, and
+Both need two things the package alone does not bring: the ``graphviz``
+Python package (``pip install graphviz``, or the ``draw`` extra) and
+Graphviz's ``dot`` program. When either is missing, :class:`DrawingUnavailable` says which, and
 how to install it; the console and DOT outputs need neither.
 """
 
@@ -11,18 +11,38 @@ from __future__ import annotations
 import shutil
 from typing import Any, Literal
 
-__all__ = ["DrawingUnavailable", "can_render", "render"]
+__all__ = ["INSTALL_GRAPHVIZ", "DrawingUnavailable", "can_render", "render"]
 
 ImageFormat = Literal["svg", "png"]
 
-_INSTALL_DOT = (
+INSTALL_GRAPHVIZ = (
     "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install "
-    "graphviz; conda: conda install graphviz; Windows: winget install graphviz)"
+    "graphviz; conda: conda install -c conda-forge graphviz; Windows: winget install graphviz)"
 )
+"""How to get Graphviz's ``dot`` program, in the words every message uses."""
 
 
 class DrawingUnavailable(RuntimeError):
-    """SVG or PNG was asked for, but Graphviz (the package or ``dot``) is missing."""
+    """SVG or PNG was asked for, but Graphviz (the package or ``dot``) is missing.
+
+    ``problem`` says what is missing and how to install it; the message adds
+    the way round it in the Python API's words (``format='console'``). The
+    command line words that second half its own way (``--format console``).
+
+    >>> error = DrawingUnavailable("SVG needs dot")
+    >>> print(error)
+    SVG needs dot. Or draw with format='console' or 'dot', which need nothing installed.
+    >>> print(error.advice(console="--format console", dot="--format dot"))
+    SVG needs dot. Or draw with --format console or --format dot, which need nothing installed.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(self.advice())
+
+    def advice(self, *, console: str = "format='console'", dot: str = "'dot'") -> str:
+        """The message, naming the two outputs that need nothing as ``console`` and ``dot``."""
+        return f"{self.problem}. Or draw with {console} or {dot}, which need nothing installed."
 
 
 def _graphviz() -> Any:
@@ -31,8 +51,8 @@ def _graphviz() -> Any:
     except ImportError:
         raise DrawingUnavailable(
             "drawing SVG or PNG needs the graphviz Python package: "
-            "pip install 'backprop-circuits[draw]' (and Graphviz's dot program: "
-            f"{_INSTALL_DOT}). The console and DOT outputs need neither."
+            "pip install graphviz (and Graphviz's dot program: "
+            f"{INSTALL_GRAPHVIZ})"
         ) from None
     return graphviz
 
@@ -64,7 +84,6 @@ def render(dot_source: str, image_format: ImageFormat) -> bytes:
     except graphviz.ExecutableNotFound:
         raise DrawingUnavailable(
             f"drawing {image_format.upper()} needs Graphviz's dot program, which is not "
-            f"on PATH: {_INSTALL_DOT}. Or draw with format='console' or 'dot', which "
-            "need nothing installed."
+            f"on PATH: {INSTALL_GRAPHVIZ}"
         ) from None
     return data
