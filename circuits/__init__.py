@@ -13,8 +13,15 @@
 from circuits.circuit import Circuit
 from circuits.drawing import Drawing, DrawingUnavailable, draw
 from circuits.gradcheck import GradcheckResult, KinkWarning, gradcheck
+from circuits.notebook import register_formatters
+from circuits.player import Player, play
 from circuits.tracer import TraceEvent, Tracer
+from gates import __version__  # one version for both packages
 from gates.errors import CircuitError, GateReuseError, NonFiniteError
+
+# Inside IPython, Units, Circuits and traces show as tables and drawings. gates
+# cannot import circuits, so circuits registers their displays (circuits/notebook.py).
+register_formatters()
 
 __all__ = [
     "Circuit",
@@ -25,8 +32,11 @@ __all__ = [
     "GradcheckResult",
     "KinkWarning",
     "NonFiniteError",
+    "Player",
     "TraceEvent",
     "Tracer",
+    "__version__",
     "draw",
     "gradcheck",
+    "play",
 ]

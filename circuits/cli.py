@@ -6,12 +6,14 @@ watching: its own global variables name the units and gates it builds.
 
     circuits trace neuron.py            every gate call, one row each
     circuits trace neuron.py --step     ... pausing after each
+    circuits play neuron.py             a web page that steps through the trace
     circuits draw neuron.py --format svg -o neuron.svg
     circuits check neuron.py            gradient check of its circuit (exit 1 if wrong)
     circuits demo                       the built-in examples; demo NAME runs one
 
 Exit status: 0 on success, 1 when the script raises (its traceback is shown)
-or a check fails, 2 for a usage error (a missing file, an unknown option).
+or a check fails, 2 for a usage error (a missing file, an unknown option), 3
+when a check is inconclusive (a gradient it could not confirm either way).
 """
 
 from __future__ import annotations
@@ -19,37 +21,45 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from circuits.drawing import Drawing, DrawingUnavailable, draw
+from circuits.drawing.dot import DIRECTIONS
 from circuits.examples import EXAMPLES
-from circuits.gradcheck import gradcheck
+from circuits.examples.mlp import ACTIVATIONS
+from circuits.gradcheck import KinkWarning, gradcheck
+from circuits.player.record import quiet_tracer
 from circuits.script import (
     PROG,
-    ConsoleWriter,
     LastOutput,
+    LineWriter,
     ScriptFailed,
+    ToolFailed,
     UsageError,
     as_main,
+    reported,
     run_script,
     script_path,
 )
 from circuits.script import (
     target as script_target,
 )
+from circuits.trace_table import print_plain
 from circuits.tracer import Tracer
-from gates import CircuitError, Unit
+from gates import __version__
 from gates.observe import watching
 
 __all__ = ["main"]
 
 _DEFAULT_LIMIT = 500  # rows; a training loop would otherwise print for minutes
+_PLAY_LIMIT = 10_000  # gate calls a page keeps; its list shows only the rows in view
 
 
 class _Parser(argparse.ArgumentParser):
@@ -69,30 +79,67 @@ def _console(width: int | None, *, record: bool = False, file: TextIO | None = N
 def _trace(args: argparse.Namespace) -> int:
     path = script_path(args.script)
     record = bool(args.save_html or args.save_svg)
-    # Bound to the real stdout now: the script's own output may be redirected
-    # into this console below, and must not loop back into it.
+    # Bound to the real stdout now: the script's own output is redirected
+    # into the trace below, and must not loop back into it.
     console = _console(args.width, record=record, file=sys.stdout)
-    limit = args.limit or None
-    console.print(Text(f"Tracing {path.name}", style="bold"))
-    redirect: contextlib.AbstractContextManager[Any] = (
-        contextlib.redirect_stdout(ConsoleWriter(console)) if record else contextlib.nullcontext()
-    )
+    print_plain(console, Text(f"Tracing {path.name}", style="bold"))
     status = 0
     with as_main(path, args.script_args) as namespace:
-        tracer = Tracer(console=console, names=namespace, step=args.step, limit=limit)
+        # Without --step the rows are printed when the script ends, so that
+        # each unit is named by the variable the script finally gave it.
+        tracer = Tracer(
+            console=console,
+            names=namespace,
+            step=args.step,
+            limit=args.limit or None,
+            live=args.step,
+        )
         try:
-            with redirect, tracer:
+            with tracer, contextlib.redirect_stdout(LineWriter(tracer.note)):
+                run_script(path, namespace)
+        except ScriptFailed as failed:
+            status = failed.status
+    if not tracer.events and status == 0:  # a failed script has said why already
+        print_plain(console, Text(f"{path.name} called no gates.", style="dim"))
+    # Both may be asked for: the first keeps the recording (clear=False) for the second.
+    if args.save_html:
+        console.save_html(args.save_html, clear=False)
+        print(f"saved the trace to {args.save_html}", file=sys.stderr)
+    if args.save_svg:
+        console.save_svg(args.save_svg, title=f"circuits trace {path.name}", clear=False)
+        print(f"saved the trace to {args.save_svg}", file=sys.stderr)
+    return status
+
+
+def _play(args: argparse.Namespace) -> int:
+    path = script_path(args.script)
+    output = Path(args.output) if args.output else Path(args.script).with_suffix(".html")
+    status = 0
+    with as_main(path, args.script_args) as namespace:
+        # Names are those the script finally gave its units, as in `trace`.
+        tracer = quiet_tracer(namespace, limit=args.limit or None)
+
+        def note(line: str) -> None:
+            # The script's own output goes to stderr (stdout says only where
+            # the page is) and into the page, where it printed it.
+            tracer.note(line)
+            print(line, file=sys.stderr)
+
+        try:
+            with tracer, contextlib.redirect_stdout(LineWriter(note)):
                 run_script(path, namespace)
         except ScriptFailed as failed:
             status = failed.status
     if not tracer.events:
-        console.print(Text(f"{path.name} called no gates.", style="dim"))
-    if args.save_html:
-        console.save_html(args.save_html)
-        print(f"saved the trace to {args.save_html}", file=sys.stderr)
-    elif args.save_svg:
-        console.save_svg(args.save_svg, title=f"circuits trace {path.name}")
-        print(f"saved the trace to {args.save_svg}", file=sys.stderr)
+        if status == 0:  # a failed script has said why already
+            message = f"{PROG} play: error: {path.name} called no gates: nothing to play"
+            print(message, file=sys.stderr)
+        return status or 1
+    try:
+        tracer.player(title=path.name).save(output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from None
+    print(output)
     return status
 
 
@@ -106,13 +153,21 @@ def _draw(args: argparse.Namespace) -> int:
         # script's own prints go to stderr.
         with contextlib.redirect_stdout(sys.stderr), watching(last):
             run_script(path, namespace)
-        target = script_target(namespace, args.unit, last.unit, path)
-        try:
-            drawing = draw(target, view=args.view, edges=args.edges, names=namespace)
-        except CircuitError as exc:  # e.g. a gate forwarded again since
-            print(f"{PROG} draw: error: {exc}", file=sys.stderr)
-            return 1
-    return _emit(drawing, args)
+        # An error (a gate forwarded again since, the learner's gate raising)
+        # becomes one line naming it: see circuits/script.py.
+        with reported(namespace):
+            target = script_target(namespace, args.unit, last.unit, path)
+            drawing = draw(
+                target,
+                view=args.view,
+                edges=args.edges,
+                names=namespace,
+                depth=args.depth,
+                constants=not args.no_constants,
+                direction=args.direction,
+            )
+    with reported(namespace):
+        return _emit(drawing, args)
 
 
 def _emit(drawing: Drawing, args: argparse.Namespace) -> int:
@@ -133,7 +188,8 @@ def _emit(drawing: Drawing, args: argparse.Namespace) -> int:
             else:
                 sys.stdout.buffer.write(data)
     except DrawingUnavailable as exc:
-        print(f"{PROG} draw: error: {exc}", file=sys.stderr)
+        advice = exc.advice(console="--format console", dot="--format dot")
+        print(f"{PROG} draw: error: {advice}", file=sys.stderr)
         return 1
     if args.output:
         print(f"saved the drawing to {args.output}", file=sys.stderr)
@@ -147,37 +203,34 @@ def _write_text(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-@contextlib.contextmanager
-def _labelled_by_variables(namespace: dict[str, Any]) -> Iterator[None]:
-    """Label the script's unlabelled units with their variable names for a while,
-    so reports that show labels (gradcheck's table) say ``a``, not ``u1``."""
-    given: list[Unit] = []
-    for name, value in list(namespace.items()):
-        if isinstance(value, Unit) and value.label is None and not name.startswith("_"):
-            value.label = name
-            given.append(value)
-    try:
-        yield
-    finally:
-        for unit in given:
-            unit.label = None
-
-
 def _check(args: argparse.Namespace) -> int:
     path = script_path(args.script)
     last = LastOutput()
     with as_main(path, args.script_args) as namespace:
         with watching(last):
             run_script(path, namespace)
-        target = script_target(namespace, args.unit, last.unit, path)
-        try:
-            with _labelled_by_variables(namespace):
-                result = gradcheck(target, eps=args.eps, rtol=args.rtol, atol=args.atol)
-        except CircuitError as exc:
-            print(f"{PROG} check: error: {exc}", file=sys.stderr)
-            return 1
-    _console(args.width).print(result)
-    return 0 if result else 1
+        with reported(namespace):  # one line, naming the learner's gate if it raised
+            target = script_target(namespace, args.unit, last.unit, path)
+            # Warnings are shown once, formatted, below the report: a kink is
+            # in the report already, any other warning is printed after it.
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = gradcheck(
+                    target, eps=args.eps, rtol=args.rtol, atol=args.atol, names=namespace
+                )
+    console = _console(args.width)
+    console.print(result)
+    shown: set[str] = set()
+    for warning in caught:
+        text = f"warning: {warning.category.__name__}: {warning.message}"
+        if not issubclass(warning.category, KinkWarning) and text not in shown:
+            shown.add(text)
+            console.print(Text(text, style="yellow"))
+    return _CHECK_STATUS[result.status]
+
+
+# `circuits check` exit status, one per gradcheck verdict
+_CHECK_STATUS = {"passed": 0, "failed": 1, "inconclusive": 3}
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -194,9 +247,16 @@ def _demo(args: argparse.Namespace) -> int:
     example = EXAMPLES.get(args.name)
     if example is None:
         raise UsageError(f"no example {args.name!r}; choose from {', '.join(EXAMPLES)}")
+    options = {name: getattr(args, name) for name in ("depth", "activation")}
+    given = {name: value for name, value in options.items() if value is not None}
+    wrong = [f"--{name}" for name in given if name not in example.options]
+    if wrong:
+        takes = ", ".join(f"--{name}" for name in example.options) or "no options"
+        raise UsageError(f"the {example.name} example takes {takes}, not {', '.join(wrong)}")
     console.rule(Text(example.title))
-    with Tracer(console=console, step=args.step, limit=args.limit or None):
-        example.demo()
+    tracer = Tracer(console=console, step=args.step, limit=args.limit or None, live=args.step)
+    with tracer, contextlib.redirect_stdout(LineWriter(tracer.note)):
+        example.demo(**given)
     return 0
 
 
@@ -250,8 +310,8 @@ def _add_trace_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--step",
         action="store_true",
-        help="pause after each gate call (Enter: next, c: run to the end, q: stop); "
-        "runs through when input is not a terminal",
+        help="pause after each gate call (Enter or space: next, c: run to the end, q: "
+        "stop; one key press on a terminal); runs through when input is not a terminal",
     )
     _add_width(parser)
     parser.add_argument(
@@ -264,6 +324,15 @@ def _add_trace_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _examples_listing() -> str:
+    """``demo --help``'s epilog: each example's NAME and what it shows, one line each."""
+    column = max(len(name) for name in EXAMPLES) + 2
+    lines = ["examples (NAME):"]
+    lines += [f"  {name:<{column}}{example.title}" for name, example in EXAMPLES.items()]
+    lines.append(f"\nexample: {PROG} demo neuron")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``circuits`` argument parser, with a subcommand per tool."""
     parser = _Parser(
@@ -271,6 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="See backpropagation happen: trace, draw and gradient-check "
         "circuits of Units and gates.",
         epilog=f"Run '{PROG} COMMAND --help' for a command's options.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{PROG} {__version__}",
+        help="print the installed version and exit",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     parser.set_defaults(subparsers=commands.choices)
@@ -286,10 +361,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_script(trace)
     _add_trace_options(trace)
-    save = trace.add_mutually_exclusive_group()
-    save.add_argument("--save-html", metavar="FILE", help="also save the trace as HTML")
-    save.add_argument("--save-svg", metavar="FILE", help="also save the trace as an SVG picture")
+    trace.add_argument("--save-html", metavar="FILE", help="also save the trace as HTML")
+    trace.add_argument(
+        "--save-svg",
+        metavar="FILE",
+        help="also save the trace as an SVG picture (with or without --save-html)",
+    )
     trace.set_defaults(handler=_trace)
+
+    playp = commands.add_parser(
+        "play",
+        help="run a script, writing a web page that steps through its trace",
+        description="Run SCRIPT.py unedited with a Tracer watching, as trace does, and "
+        "write the trace as one self-contained HTML page: the circuit as a graph whose "
+        "nodes show each unit's value and grad at the current step, every gate call in "
+        "a list, and the step in words. Step with the buttons, the slider or the keys "
+        "(left and right arrows, Space, Home, End); #step=N in the address opens the page "
+        "at step N. The page loads nothing from the network. Prints the page's path and "
+        "opens nothing; the script's own output goes to stderr.",
+        epilog=f"example: {PROG} play neuron.py -o neuron.html    (script arguments go after --)",
+    )
+    _add_script(playp)
+    playp.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the page to FILE (default: SCRIPT.html beside the script)",
+    )
+    playp.add_argument(
+        "--limit",
+        type=_count,
+        default=_PLAY_LIMIT,
+        metavar="N",
+        help=f"keep at most N gate calls in the page, counting the rest (default {_PLAY_LIMIT}; "
+        "0: no limit)",
+    )
+    playp.set_defaults(handler=_play)
 
     drawp = commands.add_parser(
         "draw",
@@ -325,8 +432,26 @@ def build_parser() -> argparse.ArgumentParser:
     drawp.add_argument(
         "--unit",
         metavar="NAME",
-        help="draw this global variable (a Unit or a Circuit; dotted paths such as "
-        "sg0.utop work) instead of the last output",
+        help="draw this unit (or Circuit) instead of the last output: a name the trace "
+        "shows, such as loss, outs[1], sg0.utop or a unit's label",
+    )
+    drawp.add_argument(
+        "--depth",
+        type=_positive,
+        metavar="N",
+        help="draw only the N gates nearest the output (1: the output's own gate)",
+    )
+    drawp.add_argument(
+        "--no-constants",
+        action="store_true",
+        help="leave constant inputs (requires_grad=False) out of the picture",
+    )
+    drawp.add_argument(
+        "--direction",
+        choices=DIRECTIONS,
+        default="LR",
+        help="dot, svg and png layout from the inputs to the output: LR left to right "
+        "(default), TB top to bottom (for slides), RL, BT",
     )
     _add_width(drawp)
     drawp.set_defaults(handler=_draw)
@@ -336,16 +461,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="gradient-check the circuit a script built",
         description="Run SCRIPT.py, then compare backward's gradient of every parameter "
         "of its last output (or --unit NAME) with a central-difference estimate, and "
-        "name the gate to blame when they disagree. Exit status 1 when the check fails.",
+        "probe every gate class the script defines by itself (upstream grad 2, a grad "
+        "already held, one unit on two inputs), naming the gate and the fix when one is "
+        "wrong. Exit status: 0 passed; 1 failed (or the script raised); 3 inconclusive: "
+        "nothing failed, but some parameter could not be checked (its effect on the "
+        "output is lost in rounding, the step is too large, or a kink), as the report "
+        "explains.",
         epilog=f"example: {PROG} check my_gate.py --unit loss",
     )
     _add_script(check)
     check.add_argument(
         "--unit",
         metavar="NAME",
-        help="check this global variable (a Unit or a Circuit) instead of the last output",
+        help="check this unit (or Circuit) instead of the last output: a name the trace "
+        "shows, such as loss, outs[1], sg0.utop or a unit's label",
     )
-    check.add_argument("--eps", type=_positive_float, default=1e-6, help="the nudge (default 1e-6)")
+    check.add_argument(
+        "--eps",
+        type=_positive_float,
+        default=1e-6,
+        help="the nudge, relative to each value: x moves by eps*|x|, by eps at x=0 (default 1e-6)",
+    )
     check.add_argument(
         "--rtol",
         type=_positive_float,
@@ -356,7 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--atol",
         type=_positive_float,
         default=1e-8,
-        help="differences this small always pass (default 1e-8)",
+        help="differences this small pass where the numerical slope is that precise (default 1e-8)",
     )
     _add_width(check)
     check.set_defaults(handler=_check)
@@ -366,10 +502,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the built-in examples, or run one traced",
         description="Without NAME, list the built-in example circuits. With NAME, run "
         "that example with a Tracer watching.",
-        epilog=f"example: {PROG} demo neuron",
+        epilog=_examples_listing(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # one line per example
     )
     demo.add_argument("name", nargs="?", metavar="NAME", help="the example to run")
     _add_trace_options(demo)
+    demo.add_argument(
+        "--depth",
+        type=_positive,
+        metavar="N",
+        help="vanishing: the number of layers of the chain (default 10)",
+    )
+    demo.add_argument(
+        "--activation",
+        choices=ACTIVATIONS,
+        help="vanishing: the chain's activation (default sigmoid)",
+    )
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -390,7 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Reported by the subcommand, so the message points at its --help.
         command_parser = args.subparsers.get(args.command, parser)
         message = f"unrecognized arguments: {' '.join(unknown)}"
-        if args.command in ("trace", "draw", "check") and not unknown[0].startswith("-"):
+        if args.command in ("trace", "play", "draw", "check") and not unknown[0].startswith("-"):
             message += "; arguments for the script go after --"
         command_parser.error(message)
     if args.command is None:
@@ -403,4 +551,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ScriptFailed as failed:
         return failed.status
+    except ToolFailed as failed:
+        sys.stderr.write(failed.frame)  # the learner's own frame, where their code raised
+        print(f"{PROG} {args.command}: error: {failed}", file=sys.stderr)
+        return 1
     return status

@@ -4,7 +4,9 @@ the ``circuits`` command's tools watching.
 The script runs in a fresh ``__main__`` module (``__name__ == "__main__"``,
 its folder on ``sys.path``, its arguments in ``sys.argv``); its globals dict is
 what names the units and gates it builds, read live as it runs. When it
-raises, the traceback shown starts in the learner's own code.
+raises, the traceback shown holds only the learner's own frames; when one of
+our tools (a gradient check, a drawing) fails on the learner's circuit, the
+error is one line, under the learner's frame that raised, naming their gate.
 """
 
 from __future__ import annotations
@@ -12,26 +14,32 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import re
 import sys
+import sysconfig
 import traceback
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.text import Text
-
+import circuits
+import gates
 from circuits.circuit import Circuit
-from gates import Gate, GateObserver, Unit
+from circuits.names import held_units
+from gates import CircuitError, Gate, GateObserver, Unit
+from gates.backprop import gates_behind
+from gates.labels import describe_gate
 
 __all__ = [
-    "ConsoleWriter",
     "LastOutput",
+    "LineWriter",
     "ScriptFailed",
+    "ToolFailed",
     "UsageError",
     "as_main",
     "lookup",
+    "reported",
     "run_script",
     "script_path",
     "target",
@@ -50,6 +58,18 @@ class ScriptFailed(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
+
+
+class ToolFailed(Exception):
+    """A tool failed on the script's circuit: one line, exit status 1.
+
+    ``frame`` is the learner's own frame where the error was raised, as
+    traceback text (empty when the error is not from their code).
+    """
+
+    def __init__(self, message: str, frame: str = "") -> None:
+        super().__init__(message)
+        self.frame = frame
 
 
 def script_path(text: str) -> Path:
@@ -108,21 +128,112 @@ def run_script(path: Path, namespace: dict[str, Any]) -> None:
     except KeyboardInterrupt:
         raise ScriptFailed(130) from None
     except Exception as exc:
-        tb = exc.__traceback__
-        # Skip our own frames: the learner's traceback starts in their script.
-        while tb is not None and tb.tb_frame.f_code.co_filename != str(path):
-            tb = tb.tb_next
-        traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)
+        # Only the learner's frames: ours (this runner, the engine between a
+        # script's `y.backward()` and its gate's backward) are left out.
+        shown = traceback.TracebackException.from_exception(exc)
+        _keep_own_frames(shown)
+        sys.stderr.write("".join(shown.format()))
         print(f"{PROG}: {path.name} raised {type(exc).__name__}", file=sys.stderr)
         raise ScriptFailed(1) from None
 
 
-class ConsoleWriter(io.TextIOBase):
-    """A stand-in for ``sys.stdout`` that prints through a rich console, so a
-    recorded trace (``--save-html``) includes the script's own output."""
+# -- errors: the learner's frames only -------------------------------------------
 
-    def __init__(self, console: Console) -> None:
-        self._console = console
+# Where code that is not the learner's lives: our two packages, and Python's
+# own library and installed packages.
+_NOT_OWN = tuple(
+    str(Path(folder).resolve())
+    for folder in {
+        str(Path(circuits.__file__).parent),
+        str(Path(gates.__file__).parent),
+        *(sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")),
+    }
+)
+
+
+def _is_own(filename: str) -> bool:
+    """Whether code from ``filename`` is the learner's (not ours, not a library's)."""
+    if filename.startswith("<"):  # <string>, <frozen ...>, our compiled replay
+        return False
+    return not str(Path(filename).resolve()).startswith(_NOT_OWN)
+
+
+def _keep_own_frames(shown: traceback.TracebackException) -> None:
+    """Drop the frames that are not the learner's, in ``shown`` and its causes
+    (keeping the innermost frame where none is theirs)."""
+    pending, seen = [shown], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        own = [frame for frame in current.stack if _is_own(frame.filename)]
+        current.stack = traceback.StackSummary.from_list(own or list(current.stack)[-1:])
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _own_frame(exc: BaseException) -> tuple[str, types.FrameType, BaseException] | None:
+    """The innermost frame of the learner's code in the tracebacks of ``exc``
+    and of the errors it was raised from: as traceback text, the frame, and
+    the error whose traceback holds it."""
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        found, tb = None, error.__traceback__
+        while tb is not None:
+            if _is_own(tb.tb_frame.f_code.co_filename):
+                found = tb
+            tb = tb.tb_next
+        if found is not None:
+            frame = traceback.StackSummary.extract([(found.tb_frame, found.tb_lineno)])
+            return "".join(frame.format()), found.tb_frame, error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _gate_name(gate: Gate, namespace: dict[str, Any]) -> str:
+    """``SquareGate sq``: the gate's type and the script's name for it, if any."""
+    for name, value in namespace.items():
+        if value is gate and not name.startswith("_"):
+            return f"{type(gate).__name__} {name}"
+    return describe_gate(gate)
+
+
+@contextlib.contextmanager
+def reported(namespace: dict[str, Any]) -> Iterator[None]:
+    """Errors of a tool run on the script's circuit, as ``ToolFailed``: one line
+    that says what failed and, when the learner's code raised, names their gate
+    and keeps their frame; never a traceback through our modules."""
+    try:
+        yield
+    except (UsageError, ScriptFailed):
+        raise
+    except CircuitError as exc:  # its message is written for the learner already
+        own = _own_frame(exc)
+        raise ToolFailed(str(exc), own[0] if own else "") from None
+    except Exception as exc:
+        what = f"{type(exc).__name__}: {exc}"
+        own = _own_frame(exc)
+        if own is None:
+            raise ToolFailed(what) from None
+        text, frame, error = own
+        gate = frame.f_locals.get("self")
+        if isinstance(gate, Gate):
+            where = f"{_gate_name(gate, namespace)}.{frame.f_code.co_name}()"
+        else:
+            where = f"{frame.f_code.co_name}() in {Path(frame.f_code.co_filename).name}"
+        if error is exc:
+            raise ToolFailed(f"{where} raised {what}", text) from None
+        raise ToolFailed(f"{exc} ({where} raised it)", text) from None  # our words for it
+
+
+class LineWriter(io.TextIOBase):
+    """A stand-in for ``sys.stdout`` that hands each line the script prints to
+    ``write_line``, so a trace can show the script's output between its rows."""
+
+    def __init__(self, write_line: Callable[[str], None]) -> None:
+        self._write_line = write_line
         self._pending = ""
 
     def writable(self) -> bool:
@@ -132,12 +243,12 @@ class ConsoleWriter(io.TextIOBase):
         lines = (self._pending + text).split("\n")
         self._pending = lines.pop()
         for line in lines:
-            self._console.print(Text(line), soft_wrap=True)
+            self._write_line(line)
         return len(text)
 
     def flush(self) -> None:
         if self._pending:
-            self._console.print(Text(self._pending), soft_wrap=True, end="")
+            self._write_line(self._pending)
             self._pending = ""
 
 
@@ -154,22 +265,111 @@ class LastOutput(GateObserver):
 
 
 def lookup(namespace: dict[str, Any], name: str, script: Path) -> Any:
-    """``name`` (or a dotted path such as ``n.s`` or ``sg0.utop``) in the script's globals."""
-    head, *rest = name.split(".")
-    if head not in namespace:
-        found = sorted(
-            k for k, v in namespace.items() if isinstance(v, (Unit, Circuit)) and k[:1] != "_"
+    """What ``name`` means after the script ran: a name a trace of it shows.
+
+    A path from a global variable, written as in Python (``loss``, ``n.s``,
+    ``sg0.utop``, ``outs[1]``, ``net.params['w11']``), or else the label of a
+    unit the script built, or a path through a labelled gate (``sg.utop``).
+    Automatic names (``u7``, ``g3.utop``) are given as a trace first shows a
+    unit, so they are refused with a way to name the unit instead.
+    """
+    steps = _path_steps(name)
+    if steps is None:
+        raise UsageError(
+            f"{name!r} is not a name a trace shows: write a variable, an attribute path or "
+            "an index, such as loss, sg0.utop or outs[1]"
         )
-        hint = f"; its units and circuits: {', '.join(found)}" if found else ""
-        raise UsageError(f"{script.name} has no global variable {head!r}{hint}")
-    value = namespace[head]
-    for i, attribute in enumerate(rest):
+    head, rest = steps[0][1], steps[1:]
+    if head in namespace:
+        return _follow(namespace[head], head, rest)
+    if _AUTOMATIC.match(name):
+        raise UsageError(
+            f"{name} is an automatic name: a trace numbers units and gates as it first shows "
+            "them, so another command may number them differently. Use a name the trace "
+            "also shows for it (a variable, outs[1], sg0.utop), or give it a label: "
+            "Unit(..., label='h') or h.label = 'h'"
+        )
+    found = _units_named(namespace, name)
+    if len(found) == 1:
+        return found[0]
+    if len(found) > 1:
+        raise UsageError(
+            f"{len(found)} units of {script.name} are called {name!r}; use a path that tells "
+            "them apart, such as outs[1] or sg0.utop"
+        )
+    known = sorted(
+        k for k, v in namespace.items() if isinstance(v, (Unit, Circuit)) and k[:1] != "_"
+    )
+    hint = f"; its units and circuits: {', '.join(known)}" if known else ""
+    raise UsageError(
+        f"{script.name} has no global variable {head!r}, nor a unit labelled {name!r}{hint}"
+    )
+
+
+# A name as a trace shows one: ``head``, then ``.attribute``, ``[3]`` or ``['key']``.
+_STEP = re.compile(r"""\.([A-Za-z_]\w*)|\[(-?\d+)\]|\[('[^']*'|"[^"]*")\]""")
+_HEAD = re.compile(r"[A-Za-z_]\w*")
+_AUTOMATIC = re.compile(r"[ug]\d+(?:$|[.\[])")
+
+
+def _path_steps(name: str) -> list[tuple[str, Any]] | None:
+    """``outs[1].label`` as ``[("head", "outs"), ("index", 1), ("attribute", "label")]``."""
+    head = _HEAD.match(name)
+    if head is None:
+        return None
+    steps: list[tuple[str, Any]] = [("head", head.group())]
+    at = head.end()
+    while at < len(name):
+        step = _STEP.match(name, at)
+        if step is None:
+            return None
+        attribute, index, key = step.groups()
+        if attribute is not None:
+            steps.append(("attribute", attribute))
+        elif index is not None:
+            steps.append(("index", int(index)))
+        else:
+            steps.append(("index", key[1:-1]))
+        at = step.end()
+    return steps
+
+
+def _follow(value: Any, so_far: str, steps: list[tuple[str, Any]]) -> Any:
+    for kind, part in steps:
         try:
-            value = getattr(value, attribute)
+            value = getattr(value, part) if kind == "attribute" else value[part]
         except AttributeError:
-            so_far = ".".join([head, *rest[:i]])
-            raise UsageError(f"{so_far} has no attribute {attribute!r}") from None
+            raise UsageError(f"{so_far} has no attribute {part!r}") from None
+        except (LookupError, TypeError):
+            raise UsageError(
+                f"{so_far}[{part!r}] does not exist ({so_far} is a {type(value).__name__})"
+            ) from None
+        so_far += f".{part}" if kind == "attribute" else f"[{part!r}]"
     return value
+
+
+def _units_named(namespace: dict[str, Any], name: str) -> list[Unit]:
+    """The units the script built that a trace calls ``name`` besides their
+    variable names: by label, or by a path through a labelled gate."""
+    gates_seen: dict[Gate, None] = {}
+    for key, value in list(namespace.items()):
+        if key.startswith("_"):
+            continue
+        items = list(value.values()) if isinstance(value, dict) else value
+        for item in items if isinstance(items, (list, tuple)) else [value]:
+            if isinstance(item, Circuit):
+                gates_seen.update(dict.fromkeys(item.gates))
+            elif isinstance(item, Unit):
+                gates_seen.update(dict.fromkeys(gates_behind(item)))
+            elif isinstance(item, Gate):
+                gates_seen[item] = None
+    found: dict[Unit, None] = {}
+    for gate in gates_seen:
+        for attribute, unit in held_units(gate):
+            via_gate = gate.label is not None and f"{gate.label}.{attribute}" == name
+            if unit.label == name or via_gate:
+                found[unit] = None
+    return list(found)
 
 
 def target(
@@ -179,6 +379,12 @@ def target(
         value = lookup(namespace, unit_name, script)
         if not isinstance(value, (Unit, Circuit)):
             raise UsageError(f"{unit_name} is a {type(value).__name__}, not a Unit or a Circuit")
+        if isinstance(value, Circuit) and not value.gates:
+            raise CircuitError(
+                f"{unit_name} in {script.name} is an empty Circuit: no gate was recorded in "
+                f"it. Record its gates inside `with Circuit() as {unit_name}:` (gate forward "
+                "calls or arithmetic on Units), or name a Unit with --unit."
+            )
         return value
     if last is None:
         raise UsageError(f"{script.name} ran no gate, so there is no circuit to use")

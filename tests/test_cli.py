@@ -19,7 +19,6 @@ from guide_neuron import FORWARD_AND_BACKWARD as GUIDE
 
 from circuits.cli import main
 from circuits.examples import EXAMPLES
-from gates import Unit
 
 
 @pytest.fixture
@@ -169,7 +168,6 @@ def test_a_missing_file_is_one_line_and_status_2() -> None:
         ["draw", "x.py", "--view", "sideways"],
         ["--bogus"],
         ["nonsense"],
-        ["trace", "x.py", "--save-html", "a", "--save-svg", "b"],
         ["trace", "x.py", "--width", "0"],
         ["trace", "x.py", "one", "two"],  # script arguments belong after --
     ],
@@ -213,6 +211,7 @@ def test_draw_console_tree_of_the_last_output(
     assert "circuit output" in captured.err  # the script's prints stay off stdout
 
 
+@pytest.mark.needs_dot
 def test_draw_dot_to_stdout_parses_in_graphviz(guide: Path) -> None:
     done = run("draw", str(guide), "--format", "dot")
     assert done.returncode == 0, done.stderr
@@ -223,6 +222,7 @@ def test_draw_dot_to_stdout_parses_in_graphviz(guide: Path) -> None:
     assert "0.1050" in parsed.stdout
 
 
+@pytest.mark.needs_dot
 def test_draw_svg_and_png_files(guide: Path, tmp_path: Path) -> None:
     svg = tmp_path / "n.svg"
     png = tmp_path / "n.png"
@@ -343,17 +343,8 @@ def test_check_fails_a_wrong_gate_and_blames_it(
     assert main(["check", str(script), "--width", "120"]) == 1
     out = capsys.readouterr().out
     assert "gradcheck FAILED for w" in out
-    assert "blame SquareGate" in out
-
-
-def test_check_lends_variable_names_as_labels_only_for_the_check() -> None:
-    from circuits.cli import _labelled_by_variables
-
-    named, labelled = Unit(1.0), Unit(2.0, label="kept")
-    scope = {"named": named, "labelled": labelled, "_private": Unit(3.0)}
-    with _labelled_by_variables(scope):
-        assert (named.label, labelled.label, scope["_private"].label) == ("named", "kept", None)
-    assert (named.label, labelled.label) == (None, "kept")
+    assert "`SquareGate.backward` gives d(utop)/d(u0) = 3" in out
+    assert "fix the local derivative" in out
 
 
 def test_check_a_named_unit_and_bad_settings(
@@ -384,3 +375,84 @@ def test_draw_a_unit_whose_gate_was_forwarded_again_is_a_one_line_error(
     (message,) = capsys.readouterr().err.strip().splitlines()
     assert message.startswith("circuits draw: error: MultGate g")
     assert "forwarded again" in message
+
+
+# -- errors after the script ran: one line, the learner's frame, no traceback of ours --
+
+EMPTY_CIRCUIT = """
+from circuits import Circuit
+c = Circuit()
+"""
+
+BACKWARD_DIVIDES_BY_ZERO = """
+from gates import Gate, Unit
+
+class InverseGate(Gate):
+    def forward(self, u0):
+        self.u0 = u0
+        self.utop = Unit(1.0 / u0.value)
+        return self.utop
+
+    def backward(self):
+        self.u0.grad += -1.0 / (self.u0.value * 0.0) * self.utop.grad  # divides by zero
+
+w = Unit(2.0)
+inv = InverseGate()
+loss = inv.forward(w)
+"""
+
+
+@pytest.mark.parametrize("command", ["check", "draw"])
+def test_an_empty_circuit_is_a_one_line_error(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = write(tmp_path, "empty.py", EMPTY_CIRCUIT)
+    assert main([command, str(script), "--unit", "c"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no drawing, no table
+    (message,) = captured.err.strip().splitlines()
+    assert message.startswith(f"circuits {command}: error: c in empty.py is an empty Circuit")
+    assert "with Circuit() as c:" in message  # the fix
+
+
+@pytest.mark.parametrize("command", ["check", "draw"])
+def test_a_users_gate_that_raises_is_named_under_the_users_own_frame(
+    command: str, tmp_path: Path
+) -> None:
+    script = write(tmp_path, "inverse.py", BACKWARD_DIVIDES_BY_ZERO)
+    done = run(command, str(script))
+    assert done.returncode == 1
+    frame, source, message = done.stderr.strip().splitlines()
+    assert frame.strip() == f'File "{script}", line 11, in backward'
+    assert source.strip().startswith("self.u0.grad += -1.0 / (self.u0.value * 0.0)")
+    assert message == (
+        f"circuits {command}: error: InverseGate inv.backward() raised "
+        "ZeroDivisionError: float division by zero"
+    )
+
+
+def test_a_script_that_raises_is_not_also_said_to_have_called_no_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = write(tmp_path, "bad.py", "x = 1\nraise ValueError('boom')\n")
+    assert main(["trace", str(script)]) == 1
+    captured = capsys.readouterr()
+    assert "called no gates" not in captured.out
+    assert captured.err.strip().splitlines()[-2:] == [
+        "ValueError: boom",
+        "circuits: bad.py raised ValueError",
+    ]
+
+
+def test_a_scripts_traceback_leaves_out_the_engine_between_its_frames(tmp_path: Path) -> None:
+    # loss.backward() in the script runs the engine, which runs the gate's
+    # backward in the script: the traceback shows the two script frames only.
+    script = write(tmp_path, "inverse.py", BACKWARD_DIVIDES_BY_ZERO + "loss.backward()\n")
+    done = run("trace", str(script))
+    assert done.returncode == 1
+    frames = [line.strip() for line in done.stderr.splitlines() if line.strip().startswith("File")]
+    assert frames == [
+        f'File "{script}", line 16, in <module>',
+        f'File "{script}", line 11, in backward',
+    ]
+    assert done.stderr.rstrip().endswith("circuits: inverse.py raised ZeroDivisionError")
