@@ -18,7 +18,7 @@ you would write it by hand: ``Z = X @ W.T + b`` forward, and ``G.T @ X``,
 ``G.sum(0)`` and ``G @ W`` backward. The numbers are the same up to rounding
 (the sums are added in another order).
 
-Needs NumPy: ``pip install 'backprop-circuits[batch]'``.
+Needs NumPy: ``pip install numpy`` (or the ``batch`` extra).
 
 Example:
     >>> import numpy as np
@@ -64,7 +64,7 @@ def _numpy() -> Any:
     except ImportError:
         raise ImportError(
             "Circuit.batched() runs the circuit with NumPy, which is not installed: "
-            "pip install 'backprop-circuits[batch]' (or pip install numpy)"
+            "pip install numpy (or the batch extra)"
         ) from None
     return numpy
 
@@ -131,6 +131,11 @@ class BatchedCircuit:
         if output is None:
             output = circuit.output
         self.output = output
+        if not isinstance(output, Unit):
+            raise TypeError(
+                f"batched() takes an output Unit of the circuit, got {output!r} "
+                f"({type(output).__name__}); leave it out for the circuit's last output"
+            )
         if output not in {gate.utop for gate in circuit.gates}:
             raise CircuitError(
                 f"batched({name_of(output)}): this unit was not produced by a gate of the "
@@ -173,6 +178,11 @@ class BatchedCircuit:
         size = None
         fed = dict(feeds)
         for unit in fed:
+            if not isinstance(unit, Unit):
+                raise TypeError(
+                    f"batched run: feeds map input Units to arrays, but a key is {unit!r} "
+                    f"({type(unit).__name__}); use the Unit object itself, not its name"
+                )
             if unit not in self._feedable:
                 shown = ", ".join(name_of(u) for u in self.inputs[:6])
                 more = ", ..." if len(self.inputs) > 6 else ""
@@ -183,7 +193,13 @@ class BatchedCircuit:
                 )
         arrays = {}
         for unit, column in fed.items():
-            array = np.asarray(column, dtype=float)
+            array = np.asarray(column)
+            if array.dtype.kind not in "fiu":  # bool, complex, None, str: not numbers
+                raise TypeError(
+                    f"batched run: the values fed to {name_of(unit)} must be real numbers, "
+                    f"got an array of {array.dtype} ({column!r:.60}); feed floats"
+                )
+            array = array.astype(float)
             if array.ndim != 1 or (size is not None and len(array) != size):
                 raise ValueError(
                     f"batched run: the values fed to {name_of(unit)} must be a 1-d "
@@ -197,11 +213,11 @@ class BatchedCircuit:
         values = [arrays.get(u, u.value) for u in program.inputs]
         params = np.array([u.value for u in program.params], dtype=float)
         seed = np.ones(1 if size is None else size)
+        summed = dict.fromkeys(self._takers, 0.0)
         with np.errstate(all="ignore"):  # IEEE results (inf, nan), as the gates give
             outputs, grads, param_grads = program.function(values, params, seed)
-        summed = dict.fromkeys(self._takers, 0.0)
-        for unit, g in zip(program.summed, grads):
-            summed[unit] = float(np.sum(g))
+            for unit, g in zip(program.summed, grads):
+                summed[unit] = float(np.sum(g))
         if program.param_grads:
             flat = param_grads.tolist()
             for index, unit in program.param_grads:

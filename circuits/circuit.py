@@ -23,14 +23,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from circuits._compiled import CompiledReplay
+from circuits.formatting import format_number
 from gates import CircuitError, Gate, GateObserver, GateReuseError, NonFiniteError, Unit
-from gates.backprop import run_backward
+from gates.backprop import BACKWARD_LOCK, run_backward
+from gates.errors import not_a_number
 from gates.graph import inputs_of, needed_by
 from gates.labels import describe_gate, name_of
+from gates.numerics import is_number
 from gates.observe import tell_forward, unwatch, watch, watchers
 from gates.rerun import recompute
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from circuits.batched import BatchedCircuit
 
 __all__ = ["Circuit"]
@@ -171,7 +176,65 @@ class Circuit(GateObserver):
         return iter(self._gates)
 
     def __repr__(self) -> str:
-        return f"<Circuit of {len(self._gates)} gates>"
+        """One line naming each gate call, its inputs' values and its output:
+        what a failing property test prints for its example.
+
+        >>> from gates import MultGate, Unit
+        >>> a, b = Unit(2.0, label="a"), Unit(3.0, label="b", requires_grad=False)
+        >>> with Circuit() as c:
+        ...     g = MultGate()
+        ...     g.label = "mul"
+        ...     out = g.forward(a, b)
+        >>> out.label = "out"
+        >>> c
+        <Circuit 1 gate: mul = MultGate(a=2.0, b=3.0) -> out=6.0; constant b>
+        """
+        count = len(self._gates)
+        if not count:
+            return "<Circuit 0 gates: nothing recorded>"
+        calls = [_call_text(gate) for gate in self._gates]
+        if count > _REPR_GATES:
+            hidden = count - _REPR_GATES + 1
+            calls = [*calls[: _REPR_GATES - 2], f"... {hidden} more", calls[-1]]
+        constants = [name_of(u) for u in self.inputs if not u.requires_grad]
+        text = f"<Circuit {count} gate{'' if count == 1 else 's'}: {'; '.join(calls)}"
+        if len(constants) > 4:
+            constants = [*constants[:3], f"... ({len(constants)} in all)"]
+        if constants:
+            text += f"; constant{'' if len(constants) == 1 else 's'} {', '.join(constants)}"
+        return text + ">"
+
+    def __rich__(self) -> Table:
+        """The long form, for ``rich.print(c)``: a table of every gate call,
+        with each input's value and the output's value and grad."""
+        from rich.table import Table
+
+        count = len(self._gates)
+        table = Table(
+            title=f"Circuit of {count} gate{'' if count == 1 else 's'}",
+            title_justify="left",
+            show_edge=False,
+        )
+        table.add_column("step", justify="right")
+        table.add_column("gate")
+        table.add_column("type")
+        table.add_column("reads")
+        table.add_column("writes")
+        table.add_column("grad", justify="right")
+        for step, gate in enumerate(self._gates, 1):
+            reads = ", ".join(f"{name_of(u)}={_short(u.value)}" for u in gate.inputs)
+            out = gate.utop
+            grad = _short(out.grad) if out.requires_grad else "no grad"
+            writes = f"{name_of(out)}={_short(out.value)}"
+            table.add_row(str(step), name_of(gate), type(gate).__name__, reads, writes, grad)
+        inputs = [
+            f"{name_of(u)}={_short(u.value)}" + ("" if u.requires_grad else " (constant)")
+            for u in self.inputs
+        ]
+        if inputs:
+            table.caption = f"inputs: {', '.join(inputs)}"
+            table.caption_justify = "left"
+        return table
 
     # -- replay ------------------------------------------------------------
 
@@ -199,6 +262,8 @@ class Circuit(GateObserver):
         compiled = self._fast_replay()
         if compiled is not None:
             compiled.forward()
+            if last.utop.value.__class__ is not float:  # one test, not one per input
+                _numbers_only(inputs_of(self._gates))  # a complex value set by hand
             self._stale = None
             return last.utop
         observed = bool(watchers())
@@ -243,7 +308,9 @@ class Circuit(GateObserver):
             compiled.backward(output, plan, plan_inputs)
             return
         check = self._check_grads if self.check_finite else None
-        run_backward(output, plan, plan_inputs, after_gate=check)
+        with BACKWARD_LOCK:
+            inputs = {unit: unit.grad for unit in plan_inputs}
+            run_backward(output, plan, inputs, after_gate=check)
 
     def _fast_replay(self, *, count: bool = True) -> CompiledReplay | None:
         """The compiled replay, when it may stand in for the gates' own methods.
@@ -338,6 +405,38 @@ class Circuit(GateObserver):
                     f"{_list_values(gate.inputs)}. Its local derivative is not finite "
                     "there: keep inputs away from that point or lower the learning rate."
                 )
+
+
+_REPR_GATES = 6  # a longer circuit's repr shows its first gates and its last
+
+
+def _short(x: float) -> str:
+    """A number as Python writes it when that is short (``0.5``), else as
+    traces show it (``0.8808``), with four significant digits when small or
+    large (``0.001953``, ``7.451e-09``)."""
+    text = repr(x)
+    if len(text) <= 8:
+        return text
+    if math.isfinite(x) and 0.1 <= abs(x) < 1e5:
+        return format_number(x)
+    return f"{x:.4g}"
+
+
+def _call_text(gate: Gate) -> str:
+    """``g1 = MultGate(u1=2.0, u2=3.0) -> u3=6.0``."""
+    reads = ", ".join(f"{name_of(u)}={_short(u.value)}" for u in gate.inputs)
+    out = gate.utop
+    return f"{name_of(gate)} = {type(gate).__name__}({reads}) -> {name_of(out)}={_short(out.value)}"
+
+
+def _numbers_only(units: list[Unit]) -> None:
+    """Refuse, naming it, an input whose value was set by hand to a number
+    that is not real: compiled code would compute with a complex number
+    silently (the gates' own forward refuses it when it makes its Unit)."""
+    bad = [u for u in units if not is_number(u.value)]
+    advice = not_a_number(bad) if bad else None
+    if advice is not None:
+        raise advice
 
 
 def _list_values(units: tuple[Unit, ...]) -> str:

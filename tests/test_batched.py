@@ -160,5 +160,5 @@ def test_a_missing_numpy_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch)
     with Circuit() as c:
         x * x
     monkeypatch.setitem(sys.modules, "numpy", None)
-    with pytest.raises(ImportError, match=r"backprop-circuits\[batch\]"):
+    with pytest.raises(ImportError, match=r"pip install numpy"):
         c.batched()

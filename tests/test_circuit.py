@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 
@@ -91,9 +92,7 @@ def test_forward_replays_in_place_and_equals_a_fresh_build() -> None:
     assert c.forward() is s
     assert c.gates[2].utop is middle  # same objects, new values
     fresh, _ = neuron()
-    assert s.value == pytest.approx(
-        1 / (1 + math.exp(-(0.5 * -1.0 + 2.0 * -2.0 - 3.0))), rel=1e-15
-    )
+    assert s.value == pytest.approx(1 / (1 + math.exp(-(0.5 * -1.0 + 2.0 * -2.0 - 3.0))), rel=1e-15)
     assert fresh.output.value != s.value
 
 
@@ -169,3 +168,48 @@ def test_without_check_finite_non_finite_numbers_pass_silently() -> None:
         x.exp()
     c.backward()
     assert x.grad == math.inf
+
+
+def test_a_circuit_records_only_its_own_threads_gates() -> None:
+    # Another thread runs a gate while the block records: it is not this
+    # circuit's, so gates, parameters, the output and backward ignore it.
+    w = Unit(2.0, label="w")
+    other = threading.Thread(target=lambda: Unit(5.0) * Unit(7.0))
+    with Circuit() as c:
+        loss = w * w
+        other.start()
+        other.join()
+    assert c.gates == (loss.gate,)
+    assert c.parameters() == [w]
+    assert c.output is loss and c.output.value == 4.0
+    c.backward()
+    assert w.grad == 4.0  # d(w*w)/dw = 2w
+
+
+def test_a_refused_gate_reuse_leaves_the_circuit_usable() -> None:
+    a, b = Unit(2.0, label="a"), Unit(3.0, label="b")
+    g = MultGate()
+    with pytest.raises(GateReuseError):
+        with Circuit() as c:
+            y = g.forward(a, b)
+            g.forward(y, b)  # refused before the gate changed
+    assert c.gates == (g,)
+    assert (g.u0, g.u1, g.utop) == (a, b, y)
+    c.backward(y)
+    assert (a.grad, b.grad) == (3.0, 2.0)  # d(ab)/da = b, d(ab)/db = a
+    a.value = 4.0
+    assert c.forward() is y and y.value == 12.0
+
+
+@pytest.mark.parametrize("bad", ["y", 3.0, MultGate()])
+def test_backward_of_something_not_a_unit_names_it_and_the_fix(bad: object) -> None:
+    w = Unit(2.0)
+    with Circuit() as c:
+        w * w
+    with pytest.raises(TypeError) as info:
+        c.backward(bad)  # type: ignore[arg-type]
+    message = str(info.value)
+    assert message.startswith("Circuit.backward() takes an output Unit of this circuit")
+    assert f"got {bad!r}" in message
+    assert "c.output" in message  # the fix
+    assert w.grad == 0.0

@@ -20,10 +20,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rich.console import Console
-from rich.progress import Progress
-
 from circuits.circuit import Circuit
+from circuits.examples._labels import labelled
+from circuits.progress import progress_bar
 from gates import Unit
 
 __all__ = [
@@ -133,8 +132,10 @@ def train_sgd(
     The batches walk through a shuffled copy of ``data``, reshuffled each epoch.
 
     Args:
-        progress: show a progress bar; ``None`` shows one only when the
-            output is a terminal (so doctests and logs stay clean).
+        progress: ``None`` shows a live progress bar only on a terminal
+            (doctests and logs stay quiet); ``True`` shows progress in a
+            pipe or a log too, as a plain line every few seconds and one at
+            the end; ``False`` shows none (``circuits.progress.progress_bar``).
     """
     if batch_size < 1 or batch_size > len(data):
         raise ValueError(
@@ -150,9 +151,7 @@ def train_sgd(
     fit = Fit(model, gates=len(circuit))
 
     order: list[int] = []
-    show = Console().is_terminal if progress is None else progress
-    with Progress(disable=not show, transient=True) as bar:
-        task = bar.add_task("SGD", total=steps)
+    with progress_bar("SGD", steps, show=progress) as bar:
         for _ in range(steps):
             if len(order) < batch_size:  # start a new epoch
                 order = list(range(len(data)))
@@ -166,7 +165,7 @@ def train_sgd(
             for p in model.parameters():
                 p.value -= lr * p.grad  # in place: the circuit stays the same size
             fit.losses.append(loss.value)
-            bar.advance(task)
+            bar.advance()
     # --8<-- [end:train]
     return fit
 
@@ -174,8 +173,15 @@ def train_sgd(
 def demo() -> None:
     """The notebook's two points: loss 8.5, then the grads of one and two backward calls."""
     model = LinearModel()
-    loss = mse([model.error(1.5, 1.0), model.error(2.0, 4.0)])
-    loss.label = "loss"
+    model.a.label, model.b.label = "a", "b"
+    errors = []
+    for i, (x, y) in enumerate(((1.5, 1.0), (2.0, 4.0)), start=1):
+        xu = Unit(x, label=f"x{i}", requires_grad=False)
+        yu = Unit(y, label=f"y{i}", requires_grad=False)
+        ax = labelled(model.a * xu, f"ax{i}")
+        errors.append(labelled(labelled(ax + model.b, f"pred{i}") - yu, f"err{i}"))
+    squares = [labelled(e**2, f"sq{i}") for i, e in enumerate(errors, start=1)]
+    loss = labelled(labelled(squares[0] + squares[1], "total") / 2, "loss")
     print(f"loss = {loss.value}")
     loss.backward()
     print(f"after one backward:  a.grad = {model.a.grad}, b.grad = {model.b.grad}")

@@ -7,7 +7,7 @@ units, and :meth:`Circuit.batched` runs it over all the points at once with
 NumPy: the same gates, the same gradient rule, a thousand points a step in a
 few milliseconds.
 
-Needs NumPy (``pip install 'backprop-circuits[batch]'``).
+Needs NumPy (``pip install numpy``, or the ``batch`` extra).
 
 >>> data = make_moons(1000, noise=0.1, seed=0)
 >>> run = train_moons_batched(data, max_steps=150)
