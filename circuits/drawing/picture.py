@@ -158,7 +158,8 @@ def draw(
             also ``"RL"``, ``"BT"``.
 
     Raises:
-        TypeError: ``target`` is not something that can be drawn.
+        TypeError: ``target`` is not something that can be drawn, or
+            ``names`` is not a mapping.
         ValueError: an unknown ``view``, ``edges`` or ``direction``, or a
             ``depth`` below 1.
 
@@ -170,6 +171,10 @@ def draw(
         >>> print(draw(y).to_text(width=40).splitlines()[1])
         └── <- 6.0  x   value 3.0  grad 6.0
     """
+    if names is not None and not isinstance(names, Mapping):
+        raise TypeError(
+            f"draw names must be a mapping such as vars(), got {names!r} ({type(names).__name__})"
+        )
     if direction not in DIRECTIONS:
         choices = ", ".join(repr(d) for d in DIRECTIONS)
         raise ValueError(
