@@ -124,7 +124,7 @@ class Kink:
         gate = self.gate_name or name_of(self.gate)
         return (
             f"{type(self.gate).__name__} {gate} has a kink within the nudge of its input "
-            f"{self.position} ({self.input_name} = {self.value!r}): slope {self.left:.3g} "
+            f"u{self.position} ({self.input_name} = {self.value!r}): slope {self.left:.3g} "
             f"from the left, {self.right:.3g} from the right"
         )
 
@@ -141,6 +141,7 @@ class GradcheckResult:
             probing a gate by itself, and wrong gates found under a failing row.
         blame: the first of ``problems``, or ``None``.
         kinks: kinks that a nudge crossed (each also warned).
+        gates: the gates checked, each after the gates that feed it.
         eps, rtol, atol: the settings used.
 
     ``str()`` gives the whole report (summary, problems, table, notes), and
@@ -159,8 +160,12 @@ class GradcheckResult:
         eps: float,
         rtol: float,
         atol: float,
+        nothing_to_check: str = "",
+        gates: Sequence[Gate] = (),
     ) -> None:
         self.output_name = output_name
+        self.gates = tuple(gates)  # the gates checked, each after the gates feeding it
+        self.nothing_to_check = nothing_to_check  # why there are no rows, if there are none
         self.rows = tuple(rows)
         self.problems = tuple(problems)
         self.kinks = tuple(kinks)
@@ -229,6 +234,8 @@ class GradcheckResult:
             if count
         )
         rows = f"{what}: {tally}" if n else f"no parameter of {self.output_name} to check"
+        if not n and self.nothing_to_check:
+            rows += f": {self.nothing_to_check}"
         if status == INCONCLUSIVE:
             return f"gradcheck inconclusive: {rows}"
         names = [row.name for row in self.failures]
@@ -339,12 +346,15 @@ _MARK = {PASSED: "ok", FAILED: "FAILED", INCONCLUSIVE: "inconclusive"}
 
 
 def _cells(row: GradcheckRow) -> tuple[str, str, str, str, str, str]:
+    # An inconclusive row's numerical slope is not a measurement (lost in rounding,
+    # across a kink...): a dash, so that nobody reads "numeric 0, error 1.0" as one.
+    measured = row.status != INCONCLUSIVE
     return (
         row.name,
         f"{row.value:.6g}",
         f"{row.analytic:.6g}",
-        f"{row.numeric:.6g}",
-        f"{row.relative_error:.1e}",
+        f"{row.numeric:.6g}" if measured else "—",
+        f"{row.relative_error:.1e}" if measured else "—",
         _MARK[row.status],
     )
 
@@ -509,7 +519,8 @@ def gradcheck(
     """
     _check_settings(eps, rtol, atol)
     output, order, leaves = _graph_of(target)
-    params = _choose(leaves, wrt, output)
+    # A unit no gate made has no backward to check: its "gradient" would be d(x)/d(x) = 1.
+    params = _choose(leaves, wrt, output) if order else []
     units = _units_of(output, order)
     known = Names(names)
     for gate in order:
@@ -522,6 +533,7 @@ def gradcheck(
         for p in params:
             index.name(p)  # automatic names (u1, u2, ...) go to the inputs first
         output_name = index.name(output)
+        nothing_to_check = "" if params else _why_nothing(output_name, order, leaves, wrt, index)
         kinks: dict[tuple[Gate, int], Kink] = {}
         rows = []
         for p, a in zip(params, analytic):
@@ -554,6 +566,31 @@ def gradcheck(
         eps=eps,
         rtol=rtol,
         atol=atol,
+        nothing_to_check=nothing_to_check,
+        gates=order,
+    )
+
+
+def _why_nothing(
+    output_name: str,
+    order: Sequence[Gate],
+    leaves: Sequence[Unit],
+    wrt: Unit | Iterable[Unit] | None,
+    index: NameIndex,
+) -> str:
+    """Why a check has no parameter to nudge, and what to check instead."""
+    if not order:
+        return (
+            f"{output_name} is an input, made by no gate, so there is no backward to "
+            "check; check a unit a gate made, such as the circuit's output"
+        )
+    if wrt is not None:
+        return "wrt names no unit"
+    constants = [index.name(unit) for unit in leaves]
+    listed = ", ".join(constants[:8]) + (" ..." if len(constants) > 8 else "")
+    return (
+        f"every input it depends on ({listed}) was made with requires_grad=False, so "
+        "backward gives none of them a gradient; make the ones to learn without it"
     )
 
 

@@ -126,10 +126,43 @@ def test_a_unit_target_checks_the_leaves_it_depends_on() -> None:
     assert [r.numeric for r in by_unit.rows] == [r.numeric for r in by_circuit.rows]
 
 
-def test_a_bare_unit_has_gradient_one_with_respect_to_itself() -> None:
+def test_a_bare_unit_has_no_backward_to_check_and_does_not_pass() -> None:
+    # d(x)/d(x) = 1 would "pass" while checking no gate at all: say so instead.
     x = Unit(2.0, label="x")
     result = gradcheck(x)
-    assert [(r.name, r.analytic, r.numeric) for r in result.rows] == [("x", 1.0, 1.0)]
+    assert result.status == "inconclusive" and not result and result.rows == ()
+    assert result.summary == (
+        "gradcheck inconclusive: no parameter of x to check: x is an input, made by no "
+        "gate, so there is no backward to check; check a unit a gate made, such as the "
+        "circuit's output"
+    )
+
+
+def test_a_check_with_no_parameter_says_why() -> None:
+    x = Unit(2.0, label="x", requires_grad=False)
+    y = x * x
+    y.label = "y"
+    assert gradcheck(y).summary.endswith(
+        "every input it depends on (x) was made with requires_grad=False, so backward "
+        "gives none of them a gradient; make the ones to learn without it"
+    )
+    w = Unit(1.0, label="w")
+    assert gradcheck(w * x, wrt=[]).summary.endswith(": wrt names no unit")
+
+
+def test_an_inconclusive_row_shows_no_numerical_slope_as_if_measured() -> None:
+    # x's effect on the output (x*x + 1e12) is lost in the output's rounding: the
+    # numerical slope of such a row is noise, and a table must not present it as a figure.
+    x = Unit(3.43, label="x")
+    big = Unit(1e6, label="big", requires_grad=False)
+    result = gradcheck(x * x + big * big)
+    (row,) = result.rows
+    assert row.status == "inconclusive" and row.reason == "rounding"
+    (line,) = [line for line in str(result).splitlines() if line.startswith("x ")]
+    assert line.split()[-3:] == ["—", "—", "inconclusive"]
+    passed = gradcheck(x * x)
+    (line,) = [line for line in str(passed).splitlines() if line.startswith("x ")]
+    assert line.split()[2:4] == ["6.86", "6.86"] and line.split()[-1] == "ok"  # 2 x 3.43
 
 
 def test_constants_are_not_checked() -> None:
