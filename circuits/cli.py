@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from rich.console import Console
 from rich.table import Table
@@ -34,7 +36,8 @@ from circuits.drawing import Drawing, DrawingUnavailable, draw
 from circuits.drawing.dot import DIRECTIONS
 from circuits.examples import EXAMPLES
 from circuits.examples.mlp import ACTIVATIONS
-from circuits.gradcheck import KinkWarning, gradcheck
+from circuits.formatting import format_number
+from circuits.gradcheck import GradcheckResult, KinkWarning, gradcheck
 from circuits.player.record import quiet_tracer
 from circuits.script import (
     PROG,
@@ -44,16 +47,18 @@ from circuits.script import (
     ToolFailed,
     UsageError,
     as_main,
+    is_automatic_name,
     reported,
     run_script,
     script_path,
+    shown_names,
 )
 from circuits.script import (
     target as script_target,
 )
 from circuits.trace_table import print_plain
 from circuits.tracer import Tracer
-from gates import __version__
+from gates import Gate, Unit, __version__
 from gates.observe import watching
 
 __all__ = ["main"]
@@ -132,9 +137,9 @@ def _play(args: argparse.Namespace) -> int:
             status = failed.status
     if not tracer.events:
         if status == 0:  # a failed script has said why already
-            message = f"{PROG} play: error: {path.name} called no gates: nothing to play"
+            message = f"{PROG} play: error: {path.name} ran no gate, so there is nothing to play"
             print(message, file=sys.stderr)
-        return status or 1
+        return status or 2  # as draw and check: nothing to work on
     try:
         tracer.player(title=path.name).save(output)
     except OSError as exc:
@@ -149,14 +154,15 @@ def _draw(args: argparse.Namespace) -> int:
         raise UsageError("a PNG is binary: name a file with -o FILE.png")
     last = LastOutput()
     with as_main(path, args.script_args) as namespace:
+        tracer = _naming_tracer(args.unit, namespace)
         # Only the drawing goes to stdout (so `> file.dot` works); the
         # script's own prints go to stderr.
-        with contextlib.redirect_stdout(sys.stderr), watching(last):
+        with contextlib.redirect_stdout(sys.stderr), watching(last), tracer:
             run_script(path, namespace)
         # An error (a gate forwarded again since, the learner's gate raising)
         # becomes one line naming it: see circuits/script.py.
         with reported(namespace):
-            target = script_target(namespace, args.unit, last.unit, path)
+            target = script_target(namespace, args.unit, last.unit, path, _shown(tracer))
             drawing = draw(
                 target,
                 view=args.view,
@@ -168,6 +174,73 @@ def _draw(args: argparse.Namespace) -> int:
             )
     with reported(namespace):
         return _emit(drawing, args)
+
+
+def unused_gate_classes(namespace: dict[str, Any], result: GradcheckResult) -> list[type]:
+    """The script's own gate classes (not built-in ones) that the checked circuit never
+    ran: gradcheck probes only the gates it meets, so these went unchecked."""
+    used = {cls for gate in result.gates for cls in type(gate).__mro__}
+    found: dict[type, None] = {}
+    for name, value in namespace.items():
+        if (
+            isinstance(value, type)
+            and issubclass(value, Gate)
+            and value is not Gate
+            and not value.__module__.startswith(("gates.", "circuits."))
+            and value not in used
+            and not name.startswith("_")
+        ):
+            found[value] = None
+    return list(found)
+
+
+def held_grads_note(result: GradcheckResult) -> str | None:
+    """A note when the grads the script left differ from the check's own backward.
+
+    The check runs one fresh backward pass at the current values (its "analytic"
+    column); a script that ran backward twice, or stepped its parameters after
+    backward, holds other grads, and a learner comparing the two needs to know why.
+    """
+    if not any(row.unit.grad for row in result.rows):
+        return None  # the script ran no backward: nothing of its own to compare
+    differ = [
+        row
+        for row in result.rows
+        if not math.isclose(row.unit.grad, row.analytic, rel_tol=1e-9, abs_tol=1e-300)
+    ]
+    if not differ:
+        return None
+    row = differ[0]
+    held, fresh = row.unit.grad, row.analytic
+    more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
+    ratio = held / fresh if fresh else 0.0
+    times = round(ratio)
+    again = (
+        f": {times} times as much, as after {times} backward calls with no zeroing between"
+        if times >= 2 and math.isclose(ratio, times, rel_tol=1e-9)
+        else ""
+    )
+    return (
+        f"Note: the script left {row.name}.grad = {format_number(held)}{more}, but one "
+        f"backward pass of {result.output_name} at the current values gives "
+        f"{format_number(fresh)} (the analytic column){again}. The check tests the gates' "
+        "backward, not the script's grads: grads add up over backward calls, and values "
+        "changed after backward leave the older grads behind."
+    )
+
+
+def _naming_tracer(
+    unit: str | None, namespace: dict[str, Any]
+) -> Tracer | contextlib.nullcontext[None]:
+    """For ``--unit u3`` or ``g1.utop``: a silent Tracer for the script's run, so that
+    automatic names are given as ``circuits trace`` gives them (only then: it costs)."""
+    return quiet_tracer(namespace) if is_automatic_name(unit) else contextlib.nullcontext()
+
+
+def _shown(tracer: Tracer | contextlib.nullcontext[None]) -> dict[str, Unit] | None:
+    if not isinstance(tracer, Tracer):
+        return None
+    return shown_names(tracer.events, also=tracer.names.snapshot().names_of)
 
 
 def _emit(drawing: Drawing, args: argparse.Namespace) -> int:
@@ -207,10 +280,11 @@ def _check(args: argparse.Namespace) -> int:
     path = script_path(args.script)
     last = LastOutput()
     with as_main(path, args.script_args) as namespace:
-        with watching(last):
+        tracer = _naming_tracer(args.unit, namespace)
+        with watching(last), tracer:
             run_script(path, namespace)
         with reported(namespace):  # one line, naming the learner's gate if it raised
-            target = script_target(namespace, args.unit, last.unit, path)
+            target = script_target(namespace, args.unit, last.unit, path, _shown(tracer))
             # Warnings are shown once, formatted, below the report: a kink is
             # in the report already, any other warning is printed after it.
             with warnings.catch_warnings(record=True) as caught:
@@ -220,6 +294,28 @@ def _check(args: argparse.Namespace) -> int:
                 )
     console = _console(args.width)
     console.print(result)
+    note = held_grads_note(result)
+    if note:
+        console.print(Text(note, style="yellow"))
+    unused = unused_gate_classes(namespace, result)
+    if unused:
+        names = ", ".join(cls.__name__ for cls in unused)
+        it = "it" if len(unused) == 1 else "them"
+        verdict = (
+            " So the check as a whole is inconclusive (exit status 3), though the circuit passed."
+            if result.status == "passed"
+            else ""
+        )
+        console.print(
+            Text(
+                f"Not checked: {names}. The script defines {it}, but the circuit of "
+                f"{result.output_name} does not use {it}, so gradcheck could not probe {it}: "
+                f"build the output with {it}, or name a unit {it} made with --unit NAME." + verdict,
+                style="yellow",
+            )
+        )
+        if result.status == "passed":
+            return _CHECK_STATUS["inconclusive"]  # passed, but not all the script's gates ran
     shown: set[str] = set()
     for warning in caught:
         text = f"warning: {warning.category.__name__}: {warning.message}"
@@ -236,6 +332,9 @@ _CHECK_STATUS = {"passed": 0, "failed": 1, "inconclusive": 3}
 def _demo(args: argparse.Namespace) -> int:
     console = _console(args.width)
     if args.name is None:
+        stray = [f"--{name}" for name in ("depth", "activation") if getattr(args, name) is not None]
+        if stray:
+            raise UsageError(f"{stray[0]} needs an example: {PROG} demo vanishing {stray[0]} ...")
         table = Table(title="Built-in examples", title_justify="left", show_edge=False)
         table.add_column("name", style="bold cyan", no_wrap=True)
         table.add_column("what it shows")
@@ -461,12 +560,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="gradient-check the circuit a script built",
         description="Run SCRIPT.py, then compare backward's gradient of every parameter "
         "of its last output (or --unit NAME) with a central-difference estimate, and "
-        "probe every gate class the script defines by itself (upstream grad 2, a grad "
+        "probe each gate class that circuit uses by itself (upstream grad 2, a grad "
         "already held, one unit on two inputs), naming the gate and the fix when one is "
-        "wrong. Exit status: 0 passed; 1 failed (or the script raised); 3 inconclusive: "
-        "nothing failed, but some parameter could not be checked (its effect on the "
-        "output is lost in rounding, the step is too large, or a kink), as the report "
-        "explains.",
+        "wrong; a gate class the script defines but the circuit does not use is named as "
+        "not checked. Exit status: 0 passed; 1 failed (or the script raised); 3 "
+        "inconclusive: nothing failed, but something could not be checked (a parameter "
+        "whose effect on the output is lost in rounding, a step too large, a kink, or a "
+        "gate class of the script's that did not run), as the report explains.",
         epilog=f"example: {PROG} check my_gate.py --unit loss",
     )
     _add_script(check)
@@ -555,4 +655,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(failed.frame)  # the learner's own frame, where their code raised
         print(f"{PROG} {args.command}: error: {failed}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader left (`circuits demo vanishing | head`): stop quietly, as the shell's
+        # own tools do, and keep Python from failing again on flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE (13), what a shell reports for a tool the pipe cut short
     return status

@@ -26,10 +26,11 @@ from typing import Any
 import circuits
 import gates
 from circuits.circuit import Circuit
+from circuits.events import TraceEvent
 from circuits.names import held_units
 from gates import CircuitError, Gate, GateObserver, Unit
 from gates.backprop import gates_behind
-from gates.labels import describe_gate
+from gates.labels import describe_gate, numbered_from_one
 
 __all__ = [
     "LastOutput",
@@ -87,7 +88,9 @@ def as_main(path: Path, argv: Sequence[str]) -> Iterator[dict[str, Any]]:
 
     Yields its globals dict, which is what names the script's units live.
     ``sys.argv``, ``sys.path[0]`` and ``sys.modules['__main__']`` are put back
-    afterwards.
+    afterwards. Automatic names start at ``u1`` and ``g1`` within, as in a fresh
+    process, so that ``main([...])`` called twice in one process (a test, a
+    notebook) names the script's units as ``circuits trace`` in a shell does.
     """
     module = types.ModuleType("__main__")
     module.__file__ = str(path)
@@ -99,7 +102,8 @@ def as_main(path: Path, argv: Sequence[str]) -> Iterator[dict[str, Any]]:
     sys.argv = [str(path), *argv]
     sys.path.insert(0, folder)
     try:
-        yield module.__dict__
+        with numbered_from_one():
+            yield module.__dict__
     finally:
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
@@ -264,14 +268,42 @@ class LastOutput(GateObserver):
         self.unit = output
 
 
-def lookup(namespace: dict[str, Any], name: str, script: Path) -> Any:
+def is_automatic_name(name: str | None) -> bool:
+    """Whether ``name`` is, or starts with, an automatic name (``u7``, ``g3.utop``)."""
+    return name is not None and _AUTOMATIC.match(name) is not None
+
+
+def shown_names(
+    events: Sequence[TraceEvent], also: Callable[[Unit], Sequence[str]] | None = None
+) -> dict[str, Unit]:
+    """Every name a trace shows for a unit, with the unit (the latest one, if a later
+    forward pass made a new unit under the same name): the names in its rows, and
+    ``also(unit)`` for each unit (the "also known as" column of its closing table)."""
+    shown: dict[str, Unit] = {}
+    for event in events:
+        for read in event.reads:
+            shown[read.name] = read.unit
+        for write in event.writes:
+            for name in (write.name, *write.also):
+                shown[name] = write.unit
+    if also is not None:
+        for unit in dict.fromkeys(shown.values()):
+            for name in also(unit):
+                shown.setdefault(name, unit)
+    return shown
+
+
+def lookup(
+    namespace: dict[str, Any], name: str, script: Path, shown: dict[str, Unit] | None = None
+) -> Any:
     """What ``name`` means after the script ran: a name a trace of it shows.
 
     A path from a global variable, written as in Python (``loss``, ``n.s``,
     ``sg0.utop``, ``outs[1]``, ``net.params['w11']``), or else the label of a
     unit the script built, or a path through a labelled gate (``sg.utop``).
     Automatic names (``u7``, ``g3.utop``) are given as a trace first shows a
-    unit, so they are refused with a way to name the unit instead.
+    unit: ``shown`` (:func:`shown_names` of a trace of this very run) resolves
+    them; without it they are refused with a way to name the unit instead.
     """
     steps = _path_steps(name)
     if steps is None:
@@ -282,6 +314,17 @@ def lookup(namespace: dict[str, Any], name: str, script: Path) -> Any:
     head, rest = steps[0][1], steps[1:]
     if head in namespace:
         return _follow(namespace[head], head, rest)
+    if _AUTOMATIC.match(name) and shown is not None:
+        if name in shown:
+            return shown[name]
+        bare = sorted((n for n in shown if re.fullmatch(r"u\d+", n)), key=lambda n: int(n[1:]))
+        paths = sorted(n for n in shown if _AUTOMATIC.match(n) and n not in bare)
+        listed = ", ".join(bare[:12]) + (f" and paths such as {paths[0]}" if paths else "")
+        listed = f": it shows {listed}" if bare or paths else ""
+        raise UsageError(
+            f"a trace of {script.name} shows no unit called {name}{listed} "
+            f"(`circuits trace {script.name}` lists every unit by the names it shows)"
+        )
     if _AUTOMATIC.match(name):
         raise UsageError(
             f"{name} is an automatic name: a trace numbers units and gates as it first shows "
@@ -373,10 +416,15 @@ def _units_named(namespace: dict[str, Any], name: str) -> list[Unit]:
 
 
 def target(
-    namespace: dict[str, Any], unit_name: str | None, last: Unit | None, script: Path
+    namespace: dict[str, Any],
+    unit_name: str | None,
+    last: Unit | None,
+    script: Path,
+    shown: dict[str, Unit] | None = None,
 ) -> Unit | Circuit:
+    """The unit (or Circuit) ``--unit`` names, else the script's last output."""
     if unit_name is not None:
-        value = lookup(namespace, unit_name, script)
+        value = lookup(namespace, unit_name, script, shown)
         if not isinstance(value, (Unit, Circuit)):
             raise UsageError(f"{unit_name} is a {type(value).__name__}, not a Unit or a Circuit")
         if isinstance(value, Circuit) and not value.gates:

@@ -357,6 +357,120 @@ def test_check_a_named_unit_and_bad_settings(
     assert exited.value.code == 2
 
 
+SQUARE_DEFINED_NOT_USED = """
+from gates import Gate, MultGate, Unit
+
+class Square(Gate):
+    def forward(self, u0):
+        self.u0 = u0
+        self.utop = Unit(u0.value ** 2)
+        return self.utop
+
+    def backward(self):
+        self.u0.grad = 3 * self.u0.value * self.utop.grad  # two slips, never run
+
+x = Unit(1.5, label="x")
+y = MultGate().forward(x, x)
+"""
+
+
+def test_check_names_a_gate_class_of_the_script_it_could_not_probe(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = write(tmp_path, "unused.py", SQUARE_DEFINED_NOT_USED)
+    assert main(["check", str(script), "--width", "200"]) == 3  # not "passed": Square unchecked
+    out = " ".join(capsys.readouterr().out.split())  # as read, whatever the wrapping
+    assert "gradcheck passed: 1 parameter of y" in out  # what was checked did pass
+    assert "Not checked: Square. The script defines it, but the circuit of y does not use" in out
+    assert "So the check as a whole is inconclusive (exit status 3)" in out
+    used = write(
+        tmp_path,
+        "used.py",
+        SQUARE_DEFINED_NOT_USED.replace("MultGate().forward(x, x)", "Square().forward(x)"),
+    )
+    assert main(["check", str(used), "--width", "200"]) == 1  # run, probed, blamed
+    out = capsys.readouterr().out
+    assert "Not checked" not in out and "`Square.backward` replaces `u0.grad`" in out
+
+
+def test_check_says_when_the_scripts_grads_are_not_one_backward_pass(
+    tmp_path: Path, guide: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    twice = write(
+        tmp_path,
+        "twice.py",
+        """
+        from gates import Unit
+        a = Unit(1.0, label="a")
+        y = a * a
+        y.backward()
+        y.backward()
+        """,
+    )
+    assert main(["check", str(twice), "--width", "300"]) == 0
+    out = capsys.readouterr().out
+    # d(a*a)/da = 2a = 2 per pass; two passes left 4 in a.grad
+    assert "Note: the script left a.grad = 4.0, but one backward pass of y" in out
+    assert "gives 2.0 (the analytic column): 2 times as much, as after 2 backward calls" in out
+    stepped = write(
+        tmp_path,
+        "stepped.py",
+        """
+        from gates import Unit
+        a = Unit(1.0, label="a")
+        y = a * a
+        y.backward()
+        a.value += 0.1
+        """,
+    )
+    assert main(["check", str(stepped), "--width", "300"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "the script left a.grad = 2.0, but one backward pass of y at the current values "
+        "gives 2.2000" in out
+    )
+    assert "times as much" not in out
+    assert main(["check", str(guide), "--width", "300"]) == 0  # one backward, values unchanged
+    assert "Note:" not in capsys.readouterr().out
+
+
+def test_check_takes_the_automatic_names_the_trace_shows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sqwrong = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "sqwrong.py"
+    assert main(["trace", str(sqwrong), "--width", "100"]) == 0
+    assert "g1.utop is u1" in capsys.readouterr().out  # SqWrong's output, by the trace
+    for name in ("u1", "g1.utop", "g3.u0"):
+        # x*x's slope is 2x; SqWrong's backward says 3x: the sub-circuit up to u1 fails
+        assert main(["check", str(sqwrong), "--unit", name, "--width", "200"]) == 1
+        assert "gradcheck FAILED for x: 1 gate problem; 1 parameter of u1: 1 failed" in (
+            capsys.readouterr().out
+        )
+    assert main(["check", str(sqwrong), "--unit", "u9"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "a trace of sqwrong.py shows no unit called u9: it shows u1, u2 and paths such as g1.u0"
+        in err
+    )
+
+
+def test_demo_options_need_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--depth", "3"]) == 2
+    assert "--depth needs an example: circuits demo vanishing --depth" in capsys.readouterr().err
+
+
+def test_a_reader_that_leaves_early_stops_the_command_quietly() -> None:
+    script = Path(sys.executable).with_name("circuits")
+    shown = subprocess.Popen(
+        [str(script), "demo", "vanishing"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert shown.stdout is not None and shown.stderr is not None
+    shown.stdout.readline()  # `| head -1`: one line read, then the pipe is closed
+    shown.stdout.close()
+    assert shown.wait(timeout=120) == 141  # 128 + SIGPIPE, as the shell's own tools
+    assert b"Traceback" not in shown.stderr.read()
+
+
 def test_draw_a_unit_whose_gate_was_forwarded_again_is_a_one_line_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

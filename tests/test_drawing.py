@@ -674,6 +674,11 @@ def test_cli_draw_takes_depth_constants_and_direction(
         ("h", "outs[1] = sigmoid ["),  # a label
         ("outs[0]", "outs[0] = * ["),
         ("total.gate.u1", "outs[1] = sigmoid ["),  # an attribute path
+        # automatic names mean what `circuits trace teach.py` shows: its rows name
+        # the product inside the sigmoid u2, and the gate that made it g2
+        ("u2", "u2 = * [g2]"),
+        ("g2.utop", "u2 = * [g2]"),
+        ("g3.u0", "u2 = * [g2]"),
     ],
 )
 def test_cli_unit_accepts_the_names_a_trace_shows(
@@ -687,7 +692,7 @@ def test_cli_unit_accepts_the_names_a_trace_shows(
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("u3", "u3 is an automatic name"),
+        ("u3", "a trace of teach.py shows no unit called u3: it shows u2 and paths such as g1.u0"),
         ("outs[5]", "outs[5] does not exist"),
         ("outs.nope", "outs has no attribute 'nope'"),
         ("w x", "is not a name a trace shows"),

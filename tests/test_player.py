@@ -218,8 +218,8 @@ def test_a_script_without_gates_writes_no_page(
 ) -> None:
     script = tmp_path / "empty.py"
     script.write_text("print('no gates here')\n", encoding="utf-8")
-    assert main(["play", str(script)]) == 1
-    assert "empty.py called no gates" in capsys.readouterr().err
+    assert main(["play", str(script)]) == 2  # as draw: nothing to work on
+    assert "empty.py ran no gate, so there is nothing to play" in capsys.readouterr().err
     assert not (tmp_path / "empty.html").exists()
 
 
