@@ -120,9 +120,12 @@ def legend(event: TraceEvent) -> Text:
 
 
 def unit_table(
-    rows: list[tuple[str, float, float | None, list[str]]], left_out: int
+    rows: list[tuple[str, float, float | None, list[str]]], left_out: int, hidden: int = 0
 ) -> RenderableType:
-    """The closing table: each unit's name, value, grad (None: takes none) and other names."""
+    """The closing table: each unit's name, value, grad (None: takes none) and other names.
+
+    ``left_out`` units were replaced by a later forward pass; ``hidden`` gate calls
+    were past the trace's limit, so their units and names are not listed."""
     table = Table(
         title="Units after the run",
         title_justify="left",
@@ -137,14 +140,22 @@ def unit_table(
     for name, value, grad, others in rows:
         shown = number(grad) if grad is not None else Text("no grad", style="dim")
         table.add_row(Text(name), number(value), shown, Text(", ".join(others)))
-    if not left_out:
+    notes = []
+    if hidden:
+        calls = "gate call" if hidden == 1 else "gate calls"
+        notes.append(
+            f"Only the units of the gate calls shown are listed: the {hidden} {calls} past "
+            "the limit may have used others, and given these more names."
+        )
+    if left_out:
+        units = "unit is" if left_out == 1 else "units are"
+        notes.append(
+            f"{left_out} {units} not shown: an earlier forward pass made them, and the gates "
+            "have run forward again since, making new output units, so nothing holds them now."
+        )
+    if not notes:
         return table
-    units = "unit is" if left_out == 1 else "units are"
-    note = (
-        f"{left_out} {units} not shown: an earlier forward pass made them, and the gates "
-        "have run forward again since, making new output units, so nothing holds them now."
-    )
-    return Group(table, Text(note, style="dim"))
+    return Group(table, *(Text(note, style="dim") for note in notes))
 
 
 def print_plain(console: Console, renderable: RenderableType) -> None:

@@ -383,7 +383,7 @@ class Tracer(GateObserver):
             others = [n for n in index.names_of(unit) if n != name]
             grad = unit.grad if unit.requires_grad else None
             rows.append((name, unit.value, grad, others))
-        return unit_table(rows, left_out)
+        return unit_table(rows, left_out, hidden=self.count - len(self.events))
 
     def player(self, *, title: str | None = None, layout: LayoutEngine = "auto") -> Player:
         """The trace as a page that steps through it (see :mod:`circuits.player`).

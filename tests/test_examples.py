@@ -282,8 +282,53 @@ def test_the_vanishing_demo_takes_depth_and_activation(capsys: pytest.CaptureFix
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("3 tanh layers")
     chain = vanishing.build_chain(depth=3, activation="tanh", seed=0)
-    grads = vanishing.layer_grads(chain)
-    assert out[1:] == [f"dC/dw{i} = {g:+.1e}" for i, g in enumerate(grads, start=1)]
+    chain.cost.backward()
+    w, a = chain.weights, [chain.x, *chain.activations]
+    # each layer's grad beside the signal it multiplies: dC/dw_i = dC/dz_i * a_(i-1)
+    assert out[1:4] == [
+        f"dC/dw{i} = {w[i - 1].grad:+.1e}   ({a[i - 1].label} = {a[i - 1].value:+.1e})"
+        for i in (1, 2, 3)
+    ]
+    for i in (1, 2, 3):
+        dz = chain.biases[i - 1].grad  # z_i = w_i * a_(i-1) + b_i: dC/db_i = dC/dz_i
+        assert w[i - 1].grad == pytest.approx(dz * a[i - 1].value)
+    assert "small when the gradient reaching layer i is small, or when the signal" in out[4]
+
+
+def test_the_vanishing_demo_tells_a_dead_relu_from_a_vanishing_gradient(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    vanishing.demo(activation="relu")
+    out = capsys.readouterr().out
+    # w3 = -0.1589, a2 = 0.3554 (the tutorial's figures): z3 = -0.0565, below the kink
+    assert "(a2 = +3.6e-01)" in out and "(a3 = +0.0e+00)" in out
+    assert "Every dC/dw is exactly 0. z3 = -0.0565 is not above 0" in out
+    assert "no gradient passes it back to w1..w3" in out
+    assert "every layer above it multiplies a signal of 0" in out
+    assert "That is a dead ReLU, not a vanishing gradient" in out
+    vanishing.demo(activation="sigmoid")
+    assert "dead ReLU" not in capsys.readouterr().out
+
+
+def test_the_demo_titles_hold_for_every_depth() -> None:
+    assert "ten" not in EXAMPLES["vanishing"].title  # --depth 3 is no ten-layer chain
+
+
+def test_the_saturation_demo_names_the_second_neurons_units(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    saturation.demo()
+    first, second = capsys.readouterr().out.splitlines()
+    # sigmoid'(1.5) = 0.1491; w.grad = x * that = 0.0149; at z = 101.5 both are 0
+    assert first == "x=0.1: z=1.50 l=0.8176 b.grad=0.1491 w.grad=0.0149"
+    assert second == "x2=20.1: z2=101.50 l2=1.0000 b2.grad=0.0000 w2.grad=0.0000"
+
+
+def test_the_mse_demo_says_why_two_backwards_double(capsys: pytest.CaptureFixture[str]) -> None:
+    linear_regression.demo()
+    out = capsys.readouterr().out
+    assert "after two backwards: a.grad = -19.0, b.grad = -10.0" in out
+    assert "Twice the gradient: each backward added its own into the grads." in out
 
 
 def test_leaky_relu_leaves_negative_inputs_alone() -> None:
@@ -344,6 +389,17 @@ def test_svm_first_step_by_hand() -> None:
     assert machine.a.value == pytest.approx(1.0 + 0.01 * (1.2 - 1.0))
     assert machine.b.value == pytest.approx(-2.0 + 0.01 * (0.7 + 2.0))
     assert machine.c.value == pytest.approx(-1.0 + 0.01)
+
+
+def test_the_svm_demo_shows_the_regularisation_the_trace_cannot(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    svm.demo()
+    out = capsys.readouterr().out
+    # The gates send pull 1 back: a.grad = x = 1.2, b.grad = y = 0.7, c.grad = 1; then
+    # the regularisation pull, added by hand, -a = -1 and -b = +2.
+    assert "regularisation pull, added by hand (no gate call)" in out
+    assert "grads: a = 1.20 -1.00 = +0.20, b = 0.70 +2.00 = +2.70, c = +1.00" in out
 
 
 def test_svm_and_network_reach_full_training_accuracy() -> None:

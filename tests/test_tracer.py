@@ -280,6 +280,25 @@ def test_limit_keeps_the_first_events_and_counts_the_rest() -> None:
     assert "7 more gate calls" in console.export_text()
 
 
+def test_a_limited_trace_says_its_unit_table_is_not_every_unit() -> None:
+    console = fixed_console(width=200)
+    with Tracer(console=console, limit=3):
+        x = Unit(1.0, label="x")
+        for i in range(10):
+            x = x * 1.0
+            x.label = f"x{i + 1}"
+    summary = console.export_text().split("Units after the run")[1]
+    assert "x3," in summary and "x4" not in summary  # the 3 calls shown made x1..x3
+    assert (
+        "Only the units of the gate calls shown are listed: the 7 gate calls past the limit "
+        "may have used others, and given these more names." in summary
+    )
+    console = fixed_console(width=200)
+    with Tracer(console=console):
+        Unit(1.0) * 1.0
+    assert "Only the units" not in console.export_text()  # nothing past a limit
+
+
 def test_summary_lists_every_unit_with_value_grad_and_other_names() -> None:
     _, _, console = trace_guide(width=80)
     text = console.export_text()

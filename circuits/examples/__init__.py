@@ -52,7 +52,7 @@ EXAMPLES: dict[str, Example] = {
         Example("xor", "XOR's 2-2-1 sigmoid network on one case", xor.demo),
         Example(
             "vanishing",
-            "dC/dw layer by layer in a ten-layer chain (--depth, --activation)",
+            "dC/dw layer by layer down a deep chain (--depth, --activation)",
             vanishing.demo,
             options=("depth", "activation"),
         ),

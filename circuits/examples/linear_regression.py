@@ -187,3 +187,7 @@ def demo() -> None:
     print(f"after one backward:  a.grad = {model.a.grad}, b.grad = {model.b.grad}")
     loss.backward()
     print(f"after two backwards: a.grad = {model.a.grad}, b.grad = {model.b.grad}")
+    print(
+        "Twice the gradient: each backward added its own into the grads. "
+        "Zero them (p.grad = 0.0, or circuit.zero_grad()) before each training step's backward."
+    )

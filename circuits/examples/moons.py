@@ -74,8 +74,9 @@ def build_hinge_loss(net: MLP, data: Sequence[Point]) -> tuple[Circuit, list[Uni
             score = labelled(net(x, tag=f"@{i}")[0], f"score@{i}")
             scores.append(score)
             pull = labelled(label * score, f"yscore@{i}")
-            margin = labelled(labelled(1.0 - pull, f"gap@{i}").relu(), f"margin@{i}")  # 0 once safe
-            total = margin if total is None else labelled(total + margin, f"total@{i}")
+            # The hinge: max(0, 1 - y * score), 0 once the point is on its side by 1 or more.
+            hinge = labelled(labelled(1.0 - pull, f"gap@{i}").relu(), f"hinge@{i}")
+            total = hinge if total is None else labelled(total + hinge, f"total@1..{i}")
         assert total is not None  # data is not empty
         loss = labelled(total / len(data), "loss")
     return circuit, scores, loss

@@ -97,7 +97,7 @@ def demo() -> None:
     for tag, x in (("", 0.1), ("2", 20.1)):
         n = build_saturation(x=x, tag=tag)
         n.l.backward()
-        print(
-            f"x={x}: z={n.z.value:.2f} l={n.l.value:.4f} "
-            f"b.grad={n.b.grad:.4f} w.grad={n.w.grad:.4f}"
+        print(  # by the units' labels (z2, b2, ...), as the trace and the table name them
+            f"{n.x.label}={x}: {n.z.label}={n.z.value:.2f} {n.l.label}={n.l.value:.4f} "
+            f"{n.b.label}.grad={n.b.grad:.4f} {n.w.label}.grad={n.w.grad:.4f}"
         )

@@ -275,6 +275,14 @@ def demo() -> None:
     score.label = "score"
     print(f"score of {DATA[0]} (label {LABELS[0]:+d}) = {score.value:.2f}")
     pull = svm.backward(LABELS[0])
-    print(f"pull = {pull:+.0f}; grads: a={svm.a.grad:+.2f} b={svm.b.grad:+.2f} c={svm.c.grad:+.2f}")
+    a, b, c = svm.a, svm.b, svm.c
+    print(f"pull = {pull:+.0f}: the gates' backward sent it into a, b and c")
+    # SVM.backward adds the regularisation pull by hand, after the gates: no gate call
+    # shows it, so say it, or the trace's last grads and these would disagree.
+    print(
+        f"regularisation pull, added by hand (no gate call): a.grad += -a; b.grad += -b\n"
+        f"grads: a = {a.grad + a.value:.2f} {-a.value:+.2f} = {a.grad:+.2f}, "
+        f"b = {b.grad + b.value:.2f} {-b.value:+.2f} = {b.grad:+.2f}, c = {c.grad:+.2f}"
+    )
     svm.update(0.01)
     print(f"after the step: a={svm.a.value:.4f} b={svm.b.value:.4f} c={svm.c.value:.4f}")

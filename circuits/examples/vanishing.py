@@ -192,5 +192,23 @@ def demo(depth: int = 10, activation: str = "sigmoid") -> None:
     chain = build_chain(depth=depth, activation=activation, seed=0)
     grads = layer_grads(chain)
     print(f"{depth} {activation} layers, one unit wide: C = {chain.cost.value:.4f}")
-    for i, g in enumerate(grads, start=1):
-        print(f"dC/dw{i} = {g:+.1e}")
+    # dC/dw_i is dC/dz_i times a_(i-1): show the signal it multiplies beside it, or a
+    # tiny grad from a collapsed signal reads as a gradient that vanished on the way.
+    below = [chain.x, *chain.activations[:-1]]
+    for i, (g, a) in enumerate(zip(grads, below), start=1):
+        print(f"dC/dw{i} = {g:+.1e}   ({a.label} = {a.value:+.1e})")
+    print(
+        "dC/dw_i = dC/dz_i * a_(i-1): small when the gradient reaching layer i is small, "
+        "or when the signal a_(i-1) is."
+    )
+    zs = [a.gate.u0 for a in chain.activations if a.gate is not None]
+    dead = next((k for k, z in enumerate(zs, start=1) if z.value <= 0.0), None)
+    if activation == "relu" and dead is not None and not any(grads):
+        z = zs[dead - 1]
+        above = all(a.value == 0.0 for a in chain.activations[dead - 1 : -1])
+        print(
+            f"Every dC/dw is exactly 0. {z.label} = {z.value:+.4f} is not above 0, so that "
+            f"ReLU outputs 0 with slope 0: no gradient passes it back to w1..w{dead}"
+            + (", and every layer above it multiplies a signal of 0. " if above else ". ")
+            + "That is a dead ReLU, not a vanishing gradient (tutorial 7)."
+        )
