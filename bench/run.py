@@ -47,7 +47,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="3 rounds, smaller sizes, no frozen rounds (~30 s): a smoke test",
+        help="3 rounds, smaller sizes, no frozen rounds (~45 s): a smoke test, too few "
+        "rounds to judge a floor by",
     )
     parser.add_argument("--rounds", type=int, help="interleaved rounds per workload (default 7)")
     parser.add_argument(

@@ -223,9 +223,10 @@ CHUNK = 100
 
 LIMIT = 100_000
 """Bigger circuits replay with the gates' own methods. Compiling costs about
-40 µs a gate, once (Python compiles the generated source), and saves about
-0.6 µs a gate on every replay after it: worth it for a training loop, not for
-a million-gate circuit replayed a few times."""
+100 µs a gate, once, forward and backward (Python compiling the generated
+source is most of it), and saves about 3 µs a gate on every replay after it:
+worth it for a training loop, not for a million-gate circuit replayed a few
+times."""
 
 
 class CompiledReplay:
