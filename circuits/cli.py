@@ -176,7 +176,7 @@ def _draw(args: argparse.Namespace) -> int:
         return _emit(drawing, args)
 
 
-def unused_gate_classes(namespace: dict[str, Any], result: GradcheckResult) -> list[type]:
+def _unused_gate_classes(namespace: dict[str, Any], result: GradcheckResult) -> list[type]:
     """The script's own gate classes (not built-in ones) that the checked circuit never
     ran: gradcheck probes only the gates it meets, so these went unchecked."""
     used = {cls for gate in result.gates for cls in type(gate).__mro__}
@@ -194,7 +194,7 @@ def unused_gate_classes(namespace: dict[str, Any], result: GradcheckResult) -> l
     return list(found)
 
 
-def held_grads_note(result: GradcheckResult) -> str | None:
+def _held_grads_note(result: GradcheckResult) -> str | None:
     """A note when the grads the script left differ from the check's own backward.
 
     The check runs one fresh backward pass at the current values (its "analytic"
@@ -294,10 +294,10 @@ def _check(args: argparse.Namespace) -> int:
                 )
     console = _console(args.width)
     console.print(result)
-    note = held_grads_note(result)
+    note = _held_grads_note(result)
     if note:
         console.print(Text(note, style="yellow"))
-    unused = unused_gate_classes(namespace, result)
+    unused = _unused_gate_classes(namespace, result)
     if unused:
         names = ", ".join(cls.__name__ for cls in unused)
         it = "it" if len(unused) == 1 else "them"

@@ -142,6 +142,7 @@ class GradcheckResult:
         blame: the first of ``problems``, or ``None``.
         kinks: kinks that a nudge crossed (each also warned).
         gates: the gates checked, each after the gates that feed it.
+        nothing_to_check: when there are no rows, why, in words ("" otherwise).
         eps, rtol, atol: the settings used.
 
     ``str()`` gives the whole report (summary, problems, table, notes), and
