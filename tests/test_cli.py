@@ -432,6 +432,19 @@ def test_check_says_when_the_scripts_grads_are_not_one_backward_pass(
     assert "times as much" not in out
     assert main(["check", str(guide), "--width", "300"]) == 0  # one backward, values unchanged
     assert "Note:" not in capsys.readouterr().out
+    blown = write(
+        tmp_path,
+        "blown.py",
+        """
+        from gates import Unit
+        a = Unit(1.0, label="a")
+        y = a * a
+        y.backward()
+        a.grad = float("inf")
+        """,
+    )
+    assert main(["check", str(blown), "--width", "300"]) == 0  # the gates are right
+    assert "the script left a.grad = inf, but one backward pass of y" in capsys.readouterr().out
 
 
 def test_check_takes_the_automatic_names_the_trace_shows(
