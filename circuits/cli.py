@@ -213,8 +213,8 @@ def _held_grads_note(result: GradcheckResult) -> str | None:
     row = differ[0]
     held, fresh = row.unit.grad, row.analytic
     more = f" (and {len(differ) - 1} more)" if len(differ) > 1 else ""
-    ratio = held / fresh if fresh and math.isfinite(held / fresh) else 0.0
-    times = round(ratio)
+    ratio = held / fresh if fresh else 0.0
+    times = round(ratio) if math.isfinite(ratio) else 0
     again = (
         f": {times} times as much, as after {times} backward calls with no zeroing between"
         if times >= 2 and math.isclose(ratio, times, rel_tol=1e-9)

@@ -314,7 +314,7 @@ def lookup(
     head, rest = steps[0][1], steps[1:]
     if head in namespace:
         return _follow(namespace[head], head, rest)
-    if _AUTOMATIC.match(name) and shown is not None:
+    if is_automatic_name(name) and shown is not None:
         if name in shown:
             return shown[name]
         bare = sorted((n for n in shown if re.fullmatch(r"u\d+", n)), key=lambda n: int(n[1:]))
@@ -325,7 +325,7 @@ def lookup(
             f"a trace of {script.name} shows no unit called {name}{listed} "
             f"(`circuits trace {script.name}` lists every unit by the names it shows)"
         )
-    if _AUTOMATIC.match(name):
+    if is_automatic_name(name):
         raise UsageError(
             f"{name} is an automatic name: a trace numbers units and gates as it first shows "
             "them, so another command may number them differently. Use a name the trace "
