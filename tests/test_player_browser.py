@@ -308,10 +308,13 @@ def test_the_keyboard_buttons_and_slider_step(open_page: Open, guide_page: Path)
     assert opened.counter() == "1 / 10"
     opened.page.locator("#slider").fill("7")
     assert opened.counter() == "7 / 10"
-    opened.page.select_option("#speed", "16")
+    # Play slowly first, so that "playing" can be seen before it ends (at 16 ms a
+    # step, a slow machine could finish the three steps before the next assert).
+    opened.page.select_option("#speed", "1400")
     opened.page.focus("body")
     opened.press(" ")  # play ...
     assert opened.page.get_attribute("#play", "aria-pressed") == "true"
+    opened.page.select_option("#speed", "16")  # ... and speed up while playing
     opened.page.wait_for_function(
         "() => document.getElementById('counter').textContent === '10 / 10'"
     )
@@ -347,11 +350,11 @@ def test_the_page_fetches_nothing_but_itself(open_page: Open, guide_page: Path) 
     opened.press("Home")
     assert {url.split("#")[0] for url in opened.requests} == {opened.url}
     # the recorder would have seen a request to the outside (a negative control)
-    opened.page.evaluate(
-        "() => { const i = document.createElement('img'); i.src = 'http://example.invalid/x.png';"
-        " document.body.appendChild(i); }"
-    )
-    opened.page.wait_for_timeout(200)
+    with opened.page.expect_request(lambda request: "example.invalid" in request.url):
+        opened.page.evaluate(
+            "() => { const i = document.createElement('img');"
+            " i.src = 'http://example.invalid/x.png'; document.body.appendChild(i); }"
+        )
     assert any("example.invalid" in url for url in opened.requests)
 
 
