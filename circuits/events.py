@@ -26,7 +26,7 @@ from typing import Literal
 from circuits.formatting import format_number
 from gates import Gate, Unit
 
-__all__ = ["Phase", "Read", "TraceEvent", "Write"]
+__all__ = ["Phase", "Read", "TraceEvent", "Write", "more_names"]
 
 Phase = Literal["forward", "backward"]
 
@@ -63,6 +63,9 @@ class Write:
     trace first (``addg1.utop``). ``before`` is None for a fresh forward
     output; a forward replayed in place by ``Circuit.forward()`` has one.
     For a grad, ``before`` and ``after`` are what a user would read.
+    ``more`` counts the names through other gates that ``also`` leaves out:
+    it lists only the first few through gates with automatic names (``g7.u0``),
+    as a weight that a training loop reads is held by a gate of every step.
     """
 
     unit: Unit
@@ -71,6 +74,7 @@ class Write:
     field: Literal["value", "grad"]
     before: float | None
     after: float
+    more: int = 0
 
     @property
     def change(self) -> float | None:
@@ -126,7 +130,17 @@ class TraceEvent:
 
 
 def _aliases(write: Write) -> str:
-    return " is ".join((write.name, *write.also))
+    names = " is ".join((write.name, *write.also))
+    return f"{names} ({more_names(write.more)})" if write.more else names
+
+
+def more_names(count: int) -> str:
+    """How a trace says that ``count`` names were left out of a list.
+
+    >>> more_names(196)
+    'and 196 more names through other gates'
+    """
+    return f"and {count} more name{'' if count == 1 else 's'} through other gates"
 
 
 def _and(items: list[str]) -> str:

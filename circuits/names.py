@@ -167,19 +167,65 @@ class Names:
 
     Gates seen in a trace are added with :meth:`remember`, so units they hold
     can be named by attribute path even when the gate has no variable name.
+    What each gate holds is indexed by unit once, when it is remembered, so a
+    lookup costs the same in a trace's ten-thousandth event as in its first.
     """
 
     def __init__(self, names: Mapping[str, Any] | None = None) -> None:
         self._mapping = names
         self._seen: dict[Gate, None] = {}
+        self._unnumbered: dict[Gate, None] = {}  # remembered, no automatic name yet
+        # What each remembered gate held then (and whether it had a label), and
+        # the same facts by unit: id(unit) -> {(id(gate), attribute): (gate, attribute)},
+        # for labelled gates ([True]) and the rest ([False]), in the order they came to
+        # hold it. The held lists keep the units alive, so their ids stay theirs.
+        self._held: dict[Gate, tuple[bool, list[tuple[str, Unit]]]] = {}
+        self._holders: dict[bool, dict[int, dict[tuple[int, str], tuple[Gate, str]]]] = {
+            True: {},
+            False: {},
+        }
 
     def remember(self, gate: Gate) -> None:
-        """Name units through ``gate`` from now on (``g3.utop``)."""
-        self._seen[gate] = None
+        """Name units through ``gate`` from now on (``g3.utop``), as it holds them now.
 
-    def snapshot(self) -> NameIndex:
-        """An index of every name as of now; cheap to query many times."""
-        return NameIndex(self._mapping, self._seen)
+        A gate holds new units only when it runs, so call this after each of its
+        calls (the Tracer does); :meth:`snapshot` with ``fresh=True`` looks again at
+        every gate remembered so far."""
+        if gate not in self._seen:
+            self._seen[gate] = None
+            self._unnumbered[gate] = None
+        self._index(gate)
+
+    def _index(self, gate: Gate) -> None:
+        labelled = getattr(gate, "label", None) is not None
+        held = held_units(gate)
+        was_labelled, old = self._held.get(gate, (labelled, []))
+        if was_labelled == labelled and _same_holdings(old, held):
+            return  # (a replay, or a backward call: what it holds is unchanged)
+        # Entries that stay keep their place (the order gates came to hold a unit);
+        # a label given or taken moves all of them to the other bucket.
+        same_bucket = was_labelled == labelled
+        still = {(a, id(u)) for a, u in held} if same_bucket else set()
+        already = {(a, id(u)) for a, u in old} if same_bucket else set()
+        for attribute, unit in old:
+            if (attribute, id(unit)) not in still:
+                _drop(self._holders[was_labelled], unit, (id(gate), attribute))
+        bucket = self._holders[labelled]
+        for attribute, unit in held:
+            if (attribute, id(unit)) not in already:
+                bucket.setdefault(id(unit), {})[(id(gate), attribute)] = (gate, attribute)
+        self._held[gate] = (labelled, held)
+
+    def snapshot(self, *, fresh: bool = False) -> NameIndex:
+        """An index of every name as of now; cheap to query many times.
+
+        Use it right away: paths through remembered gates are looked up when
+        asked. ``fresh=True`` first looks again at what every remembered gate
+        holds (a full pass, for the end of a trace)."""
+        if fresh:
+            for gate in self._seen:
+                self._index(gate)
+        return NameIndex(self._mapping, self)
 
     def gate_name(self, gate: Gate) -> str:
         """The gate's variable name, else its label, else its automatic name."""
@@ -194,29 +240,54 @@ class Names:
         return self.snapshot().name(unit)
 
 
+def _same_holdings(old: list[tuple[str, Unit]], new: list[tuple[str, Unit]]) -> bool:
+    return len(old) == len(new) and all(
+        a == b and u is v for (a, u), (b, v) in zip(old, new, strict=True)
+    )
+
+
+def _drop(
+    bucket: dict[int, dict[tuple[int, str], tuple[Gate, str]]], unit: Unit, key: tuple[int, str]
+) -> None:
+    entries = bucket.get(id(unit))
+    if entries is not None:
+        entries.pop(key, None)
+        if not entries:
+            del bucket[id(unit)]
+
+
 class NameIndex:
     """Every name known at one moment, indexed by object identity.
 
     Build one per event (``Names.snapshot()``) and ask it as often as needed.
     """
 
-    def __init__(self, mapping: Mapping[str, Any] | None, seen: Mapping[Gate, None]) -> None:
+    def __init__(self, mapping: Mapping[str, Any] | None, known: Names) -> None:
         self._variables: dict[int, list[str]] = {}
         self._gate_names: dict[int, tuple[int, str]] = {}
-        gates: dict[Gate, None] = {}
+        self._holders = known._holders  # paths through remembered gates
+        # unit id -> (rank, gate, attribute) through gates the mapping names, and through
+        # gates met on the way that were not remembered (a unit's maker); _covered holds
+        # those gates' ids, so their paths are not taken from _holders as well
+        self._paths: dict[int, list[tuple[int, Gate, str]]] = {}
+        self._covered: set[int] = set()
+        self._remembered = known._seen
         if mapping is not None:
+            gates: dict[Gate, None] = {}
             for name, value in _public_items(mapping):
                 if isinstance(value, Unit):
                     self._variables.setdefault(id(value), []).append(name)
                 else:
                     gates[value] = None
                     self._gate_names.setdefault(id(value), (_VARIABLE, name))
-        gates.update(seen)
-        # unit id -> (rank, gate, attribute) for every gate that holds it
-        self._paths: dict[int, list[tuple[int, Gate, str]]] = {}
-        self._covered: set[int] = set()
-        for gate in gates:
-            self._add_paths(gate)
+            for gate in gates:
+                self._add_paths(gate)
+        # Remembered gates that no variable names get their automatic names (g7) in the
+        # order they were first remembered, as a trace shows them (a drawing, in circuit order).
+        for gate in list(known._unnumbered):
+            if id(gate) not in self._gate_names:
+                self._gate_rank(gate)
+                del known._unnumbered[gate]
 
     def _gate_rank(self, gate: Gate) -> tuple[int, str]:
         known = self._gate_names.get(id(gate))
@@ -225,56 +296,109 @@ class NameIndex:
             known = self._gate_names[id(gate)] = (rank, name_of(gate))
         return known
 
+    def _path_rank(self, gate: Gate) -> int:
+        rank, _ = self._gate_rank(gate)
+        return {_VARIABLE: _VIA_VARIABLE, _LABEL: _VIA_LABEL}.get(rank, _VIA_AUTO)
+
     def _add_paths(self, gate: Gate) -> None:
         if id(gate) in self._covered:
             return
         self._covered.add(id(gate))
-        rank, _ = self._gate_rank(gate)
-        path_rank = {_VARIABLE: _VIA_VARIABLE, _LABEL: _VIA_LABEL}.get(rank, _VIA_AUTO)
+        path_rank = self._path_rank(gate)
         for attribute, unit in held_units(gate):
             self._paths.setdefault(id(unit), []).append((path_rank, gate, attribute))
 
-    def gate_name(self, gate: Gate) -> str:
-        """The gate's variable name, else its label, else its automatic name."""
-        return self._gate_rank(gate)[1]
+    def _add_maker(self, unit: Unit) -> None:
+        maker = unit.gate
+        if maker is not None and maker not in self._remembered:
+            self._add_paths(maker)
 
-    def parts(self, unit: Unit) -> list[tuple[int, Gate | None, str]]:
+    def parts(
+        self,
+        unit: Unit,
+        automatic_paths: int | None = None,
+        *,
+        always: tuple[Gate, str] | None = None,
+    ) -> list[tuple[int, Gate | None, str]]:
         """Every name ``unit`` goes by as ``(rank, gate, text)``, best first: a
         path through a gate is ``(rank, gate, attribute)``, any other name
         ``(rank, None, name)``. Lower ranks are better; :func:`is_given_rank`
-        tells names a person gave from automatic ones."""
-        maker = unit.gate
-        if maker is not None and id(maker) not in self._covered:
-            self._add_paths(maker)
+        tells names a person gave from automatic ones.
+
+        ``automatic_paths``: at most this many paths through remembered gates
+        that have only automatic names (``g7.u0``), the first that came to hold
+        the unit, and the path ``always`` (a gate and attribute) besides;
+        :meth:`paths_left_out` counts the rest. (A weight that a training loop
+        reads is held by a gate of every pass.)"""
+        return self._collect(unit, automatic_paths, always)[0]
+
+    def paths_left_out(
+        self, unit: Unit, automatic_paths: int, *, always: tuple[Gate, str] | None = None
+    ) -> int:
+        """How many paths ``parts(unit, automatic_paths, always=always)`` leaves out."""
+        return self._collect(unit, automatic_paths, always)[1]
+
+    def _collect(
+        self, unit: Unit, automatic_paths: int | None, always: tuple[Gate, str] | None
+    ) -> tuple[list[tuple[int, Gate | None, str]], int]:
+        self._add_maker(unit)
+        key = id(unit)
         found: list[tuple[int, Gate | None, str]] = [
-            (_VARIABLE, None, n) for n in self._variables.get(id(unit), ())
+            (_VARIABLE, None, n) for n in self._variables.get(key, ())
         ]
-        found.extend(self._paths.get(id(unit), ()))
+        local = self._paths.get(key, ())
+        found.extend(local)
+        for gate, attribute in self._holders[True].get(key, {}).values():
+            if id(gate) not in self._covered:
+                found.append((self._path_rank(gate), gate, attribute))
+        automatic = self._holders[False].get(key, {})
+        # the remembered gates' automatic paths not already among the local ones
+        total = len(automatic) - sum((id(g), a) in automatic for _, g, a in local)
+        must = None if always is None else (id(always[0]), always[1])
+        shown = 0
+        for entry, (gate, attribute) in automatic.items():
+            if shown == automatic_paths:
+                break
+            if id(gate) not in self._covered:
+                found.append((self._path_rank(gate), gate, attribute))
+                shown += 1
+                if entry == must:
+                    must = None  # shown already
+        late = None if must is None else automatic.get(must)
+        if late is not None and id(late[0]) not in self._covered:
+            found.append((self._path_rank(late[0]), *late))
+            shown += 1
         if unit.label is not None:
             found.append((_LABEL, None, unit.label))
         if not any(rank <= _VIA_LABEL for rank, _, _ in found):
             found.append((_AUTO, None, name_of(unit)))
         found.sort(key=lambda item: item[0])  # stable: keeps mapping and gate order
-        return found
+        return found, total - shown
+
+    def gate_name(self, gate: Gate) -> str:
+        """The gate's variable name, else its label, else its automatic name."""
+        return self._gate_rank(gate)[1]
 
     def text(self, gate: Gate | None, text: str) -> str:
         """A name part as shown: ``text``, or ``gate_name.text`` for a path."""
         return text if gate is None else f"{self.gate_name(gate)}.{text}"
 
-    def ranked(self, unit: Unit) -> list[tuple[int, str]]:
-        """Every name ``unit`` goes by, with its rank (lower is better), best first."""
+    def ranked(self, unit: Unit, automatic_paths: int | None = None) -> list[tuple[int, str]]:
+        """Every name ``unit`` goes by, with its rank (lower is better), best first
+        (``automatic_paths`` as in :meth:`parts`)."""
         result: list[tuple[int, str]] = []
         seen: set[str] = set()
-        for rank, gate, text in self.parts(unit):
+        for rank, gate, text in self.parts(unit, automatic_paths):
             name = self.text(gate, text)
             if name not in seen:
                 seen.add(name)
                 result.append((rank, name))
         return result
 
-    def names_of(self, unit: Unit) -> list[str]:
-        """Every name ``unit`` goes by, best first (see the module docstring)."""
-        return [name for _, name in self.ranked(unit)]
+    def names_of(self, unit: Unit, automatic_paths: int | None = None) -> list[str]:
+        """Every name ``unit`` goes by, best first (see the module docstring;
+        ``automatic_paths`` as in :meth:`parts`)."""
+        return [name for _, name in self.ranked(unit, automatic_paths)]
 
     def name(self, unit: Unit) -> str:
         """The best name of ``unit``."""
@@ -292,10 +416,15 @@ class NameIndex:
     def is_named(self, unit: Unit) -> bool:
         """Whether anything names ``unit`` besides its automatic name: a
         variable, a label, or a gate that holds it."""
-        maker = unit.gate
-        if maker is not None and id(maker) not in self._covered:
-            self._add_paths(maker)
-        return id(unit) in self._variables or id(unit) in self._paths or unit.label is not None
+        self._add_maker(unit)
+        key = id(unit)
+        return (
+            key in self._variables
+            or key in self._paths
+            or key in self._holders[True]
+            or key in self._holders[False]
+            or unit.label is not None
+        )
 
     def is_given(self, unit: Unit) -> bool:
         """Whether a person named ``unit``: a variable name or a label."""

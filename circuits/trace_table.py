@@ -14,7 +14,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from circuits.events import Read, TraceEvent
+from circuits.events import Read, TraceEvent, more_names
 from circuits.formatting import format_number
 
 __all__ = ["event_table", "legend", "print_plain", "render_event", "unit_table"]
@@ -95,6 +95,8 @@ def render_event(event: TraceEvent, width: int = 80) -> tuple[Text, Text, Text, 
         for other in write.also:
             writes.append(" is ", style="dim")
             writes.append(other, style=NAME)
+        if write.more:
+            writes.append(f" ({more_names(write.more)})", style="dim")
         writes.append("\n  " + write.field + " ")
         if write.before is None:
             writes.append("= ")
@@ -120,9 +122,10 @@ def legend(event: TraceEvent) -> Text:
 
 
 def unit_table(
-    rows: list[tuple[str, float, float | None, list[str]]], left_out: int, hidden: int = 0
+    rows: list[tuple[str, float, float | None, list[str], int]], left_out: int, hidden: int = 0
 ) -> RenderableType:
-    """The closing table: each unit's name, value, grad (None: takes none) and other names.
+    """The closing table: each unit's name, value, grad (None: takes none), other
+    names, and how many more names through other gates were left out of them.
 
     ``left_out`` units were replaced by a later forward pass; ``hidden`` gate calls
     were past the trace's limit, so their units and names are not listed."""
@@ -137,9 +140,12 @@ def unit_table(
     table.add_column("value", justify="right", no_wrap=True)
     table.add_column("grad", justify="right", no_wrap=True)
     table.add_column("also known as", overflow="fold")
-    for name, value, grad, others in rows:
+    for name, value, grad, others, more in rows:
         shown = number(grad) if grad is not None else Text("no grad", style="dim")
-        table.add_row(Text(name), number(value), shown, Text(", ".join(others)))
+        also = Text(", ".join(others))
+        if more:
+            also.append((", " if others else "") + more_names(more), style="dim")
+        table.add_row(Text(name), number(value), shown, also)
     notes = []
     if hidden:
         calls = "gate call" if hidden == 1 else "gate calls"

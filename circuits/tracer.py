@@ -5,7 +5,9 @@ and what it wrote. A written unit is shown with every name it goes by at that
 moment, so the guide's question "does ``sg0.u0.grad`` reach
 ``addg1.utop.grad``?" is answered on screen: the row reads
 ``sg0.u0 is addg1.utop``, one object held by both gates. A unit keeps one
-name in every row of a trace.
+name in every row of a trace. Of the gates with only automatic names that hold
+a written unit, a row names the first three and counts the rest, as a weight
+is held by a gate of every training step.
 
 >>> import io
 >>> from rich.console import Console
@@ -52,8 +54,13 @@ __all__ = ["Read", "TraceEvent", "Tracer", "Write"]
 _RawRead = tuple[Unit, float, float | None, float | None]
 # A name as parts: (rank, the gate of a path or None, attribute or name).
 _Part = tuple[int, Gate | None, str]
-# (unit, the attribute the gate holds it by, every name it went by then, field, before, after)
-_RawWrite = tuple[Unit, str | None, list[_Part], Literal["value", "grad"], float | None, float]
+# (unit, the attribute the gate holds it by, the names it went by then, how many more paths
+# through other gates it had, field, before, after)
+_RawWrite = tuple[Unit, str | None, list[_Part], int, Literal["value", "grad"], float | None, float]
+
+# A written unit's names list at most this many paths through gates with automatic
+# names (and counts the rest): a weight is held by a gate of every training step.
+AUTOMATIC_PATHS = 3
 
 
 @dataclass
@@ -171,7 +178,7 @@ class Tracer(GateObserver):
         self._active = False
         unwatch(self)
         if not self.live:
-            self._final = self.names.snapshot()
+            self._final = self.names.snapshot(fresh=True)
             self.events = [
                 self._event(call, self._final_name, self._final_gate_name) for call in self._calls
             ]
@@ -243,7 +250,11 @@ class Tracer(GateObserver):
     ) -> _RawWrite:
         from circuits.names import attribute_of
 
-        return (unit, attribute_of(gate, unit), index.parts(unit), field, before, after)
+        attribute = attribute_of(gate, unit)
+        own = None if attribute is None else (gate, attribute)
+        parts = index.parts(unit, AUTOMATIC_PATHS, always=own)
+        more = index.paths_left_out(unit, AUTOMATIC_PATHS, always=own)
+        return (unit, attribute, parts, more, field, before, after)
 
     def _record(
         self,
@@ -256,7 +267,7 @@ class Tracer(GateObserver):
     ) -> None:
         for unit in [r[0] for r in reads] + [w[0] for w in writes]:
             self._units[unit] = None
-            for part in index.parts(unit):
+            for part in index.parts(unit, 0):  # (a path through g7 is never the best name)
                 self._saw(unit, part)
         call = _Call(self.count, gate, phase, replay, reads, writes)
         self._calls.append(call)
@@ -302,7 +313,7 @@ class Tracer(GateObserver):
     def _final_name(self, unit: Unit) -> str:
         """A name given to the unit now (a variable, a label), else the best it had."""
         assert self._final is not None
-        given = [part for part in self._final.parts(unit) if is_given_rank(part[0])]
+        given = [part for part in self._final.parts(unit, 0) if is_given_rank(part[0])]
         if given:
 
             def order(part: _Part) -> tuple[int, int]:
@@ -322,7 +333,7 @@ class Tracer(GateObserver):
         )
         writes = []
         gate_name = gate_name_of(call.gate)
-        for unit, attribute, parts, field, before, after in call.writes:
+        for unit, attribute, parts, more, field, before, after in call.writes:
             own = name_of(unit)
             held_as = own if attribute is None else f"{gate_name}.{attribute}"
             # Every name the object went by then; a bare automatic name (u7) only
@@ -334,7 +345,7 @@ class Tracer(GateObserver):
                     also.append(name)
             if held_as == own:
                 also = also[1:]
-            writes.append(Write(unit, held_as, tuple(also), field, before, after))
+            writes.append(Write(unit, held_as, tuple(also), field, before, after, more))
         return TraceEvent(
             call.step, call.gate, gate_name, call.phase, call.replay, reads, tuple(writes)
         )
@@ -368,7 +379,7 @@ class Tracer(GateObserver):
 
     def summary(self) -> RenderableType:
         """A table of every unit something still holds: value, grad, other names."""
-        index = self.names.snapshot()
+        index = self.names.snapshot(fresh=True)
         if self._final is None and not self.live:
             self._final = index
         name_of = self._final_name if not self.live else self._live_name
@@ -380,9 +391,10 @@ class Tracer(GateObserver):
                 left_out += 1  # an earlier pass's output: its gate has run forward again
                 continue
             name = name_of(unit)
-            others = [n for n in index.names_of(unit) if n != name]
+            others = [n for n in index.names_of(unit, AUTOMATIC_PATHS) if n != name]
+            more = index.paths_left_out(unit, AUTOMATIC_PATHS)
             grad = unit.grad if unit.requires_grad else None
-            rows.append((name, unit.value, grad, others))
+            rows.append((name, unit.value, grad, others, more))
         return unit_table(rows, left_out, hidden=self.count - len(self.events))
 
     def player(self, *, title: str | None = None, layout: LayoutEngine = "auto") -> Player:

@@ -165,3 +165,39 @@ def test_a_unit_used_twice_by_one_gate_has_both_paths() -> None:
 )
 def test_format_number(number: float, text: str) -> None:
     assert format_number(number) == text
+
+
+def test_a_gate_forwarded_again_names_the_units_it_holds_now() -> None:
+    a, b, c, d = Unit(1.0), Unit(2.0), Unit(3.0), Unit(4.0)
+    g = MultGate().named("g")
+    names = Names()
+    g.forward(a, b)
+    names.remember(g)
+    assert names.names_of(a) == ["g.u0"]
+    g.forward(c, d)
+    assert names.snapshot(fresh=True).names_of(a) == [name_of(a)]  # looked at again
+    assert names.names_of(c) == ["g.u0"]
+    g.forward(a, d)
+    names.remember(g)  # what a Tracer does after each gate call
+    assert names.names_of(a) == ["g.u0"]
+    assert names.names_of(c) == [name_of(c)]
+    assert names.names_of(d) == ["g.u1"]
+
+
+def test_paths_through_automatic_gates_can_be_capped_and_counted() -> None:
+    w = Unit(1.0, label="w")
+    gates = [MultGate() for _ in range(5)]
+    names = Names()
+    for gate in gates:
+        gate.forward(w, Unit(2.0))
+        names.remember(gate)
+    index = names.snapshot()
+    every = [f"{name_of(g)}.u0" for g in gates]
+    assert index.names_of(w) == ["w", *every]
+    assert index.names_of(w, 2) == ["w", *every[:2]]
+    assert index.paths_left_out(w, 2) == 3
+    # a path asked for always is listed besides the first two
+    shown = [index.text(g, t) for _, g, t in index.parts(w, 2, always=(gates[4], "u0"))]
+    assert shown == ["w", *every[:2], every[4]]
+    assert index.paths_left_out(w, 2, always=(gates[4], "u0")) == 2
+    assert index.paths_left_out(w, 2, always=(gates[1], "u0")) == 3  # already among the two

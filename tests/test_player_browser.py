@@ -447,6 +447,34 @@ def test_a_pass_that_sends_less_than_a_unit_holds_says_so(open_page: Open, tmp_p
     assert opened.node("w")[2] == "grad 1.0"  # what h1.backward() had left
 
 
+def test_a_unit_that_many_gates_hold_names_a_few_and_counts_the_rest(
+    open_page: Open, tmp_path: Path
+) -> None:
+    import io
+
+    from rich.console import Console
+
+    from gates.labels import numbered_from_one
+
+    w = Unit(0.5, label="w")
+    with numbered_from_one(), Tracer(console=Console(file=io.StringIO()), summary=False) as t:
+        total = w * 1.0
+        for k in range(2, 11):
+            total = total + w * float(k)  # ten MultGates hold w
+        total.backward()
+    opened = open_page(t.player().save(tmp_path / "w.html"), "#step=21")
+    assert opened.sentence().startswith("g18 (MultGate) ran backward")
+    wrote = opened.page.inner_text("#details li.wrote")
+    # the gate's own name for w, w, the first three gates that held it, and the count of the rest
+    assert wrote.startswith(
+        "g18.u0 is w is g1.u0 is g2.u0 is g4.u0 (and 6 more names through other gates)"
+    ), wrote
+    aliases = opened.page.evaluate(
+        "() => [...document.querySelectorAll('#graph .alias')].map(t => t.textContent).join(' ')"
+    )
+    assert "g4.u0, and 6 more names through other gates" in aliases, aliases
+
+
 def test_the_notebook_iframe_runs_the_page(browser: Any) -> None:
     from circuits.examples import neuron
 

@@ -16,6 +16,7 @@ from rich.console import Console
 from circuits import Circuit
 from circuits.tracer import Tracer, render_event
 from gates import Gate, LogGate, MultGate, Unit
+from gates.labels import numbered_from_one
 from gates.observe import watchers
 
 S = 1.0 / (1.0 + math.exp(-2.0))
@@ -434,3 +435,67 @@ def test_piped_output_has_no_trailing_spaces() -> None:
         (Unit(2.0) * Unit(3.0)).backward()
     lines = out.getvalue().splitlines()
     assert lines and all(line == line.rstrip() for line in lines)
+
+
+# -- a unit that many gates hold ------------------------------------------------------
+
+
+def _weight_read_by_ten_gates(console: Console) -> Tracer:
+    """w * 1 + w * 2 + ... + w * 10, traced: ten MultGates hold w as u0."""
+    w = Unit(0.5, label="w")
+    with numbered_from_one(), Tracer(console=console) as tracer:  # short names: no wrapping
+        total = w * 1.0
+        for k in range(2, 11):
+            total = total + w * float(k)
+        total.backward()
+    return tracer
+
+
+def test_a_unit_that_many_gates_hold_lists_a_few_of_their_names_and_counts_the_rest() -> None:
+    console = fixed_console(width=240)  # wide enough that no name wraps
+    tracer = _weight_read_by_ten_gates(console)
+    mults = [e.gate_name for e in tracer.events if e.gate_type == "MultGate"][:10]
+    writes_to_w = [
+        write for e in tracer.events if e.phase == "backward" for write in e.writes
+        if "w" in write.also
+    ]  # fmt: skip
+    assert len(writes_to_w) == 10  # one per MultGate, last to first
+    for write in writes_to_w:
+        listed = [name for name in write.also if name != "w"]
+        # every one of the ten gates is told of exactly once: the row's own, the listed, the rest
+        assert len(listed) + write.more + 1 == 10, (write.name, listed, write.more)
+        assert write.name not in listed
+    first = writes_to_w[0]  # the last MultGate's backward: it is not among the first three
+    assert first.name == f"{mults[9]}.u0"
+    assert first.also == ("w", f"{mults[0]}.u0", f"{mults[1]}.u0", f"{mults[2]}.u0")
+    assert first.more == 6
+    text = console.export_text()
+    assert "(and 6 more names through other gates)" in text
+    assert "(and 6 more names through other gates)" in tracer.events[20].sentence()
+    summary_row = next(line for line in text.splitlines() if line.startswith("w "))
+    assert f"{mults[0]}.u0, {mults[1]}.u0, {mults[2]}.u0, and 7 more names" in summary_row
+
+
+def test_a_long_trace_looks_at_each_gate_a_bounded_number_of_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import circuits.names
+
+    looks = 0
+    look = circuits.names.held_units
+
+    def counted(gate: Gate) -> list[tuple[str, Unit]]:
+        nonlocal looks
+        looks += 1
+        return look(gate)
+
+    monkeypatch.setattr(circuits.names, "held_units", counted)
+    x = Unit(0.5)
+    with Tracer(console=fixed_console(), live=False) as tracer:
+        y = x
+        for _ in range(300):
+            y = y * 1.0001
+        y.backward()
+    assert tracer.count == 600
+    # a few looks per gate call; looking again at every gate seen, at every call, makes ~135,000
+    assert looks <= 5 * tracer.count, looks

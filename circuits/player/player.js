@@ -408,7 +408,7 @@
       var node = drawn.units[w.unit];
       var others = [w.name].concat(w.also).filter(function (n) { return n !== unitName(w.unit); });
       if (!node || !others.length) return;
-      var lines = ["also " + others.join(", ")];
+      var lines = ["also " + others.join(", ") + (w.more ? ", " + w.more : "")];
       var box = node.box, above = box[1] - box[3] / 2 - 12, below = box[1] + box[3] / 2 + 12;
       var beside = box[2] / 2 + labelWidth(lines, "alias") / 2 + 4;
       placeLabel(drawn.labels, [[box[0], above], [box[0], below], [box[0] + beside, box[1]],
@@ -478,6 +478,7 @@
       if (i) append(li, " is ");
       append(li, name(n));
     });
+    if (w.more) append(li, el("span", { "class": "more" }, " (" + w.more + ")"));
     var how = el("span", { "class": "how" }, w.field + " ");
     if (w.before === null) {
       append(how, ["= ", num(text(w.after))]);

@@ -36,7 +36,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from circuits.events import Read, TraceEvent, Write
+from circuits.events import Read, TraceEvent, Write, more_names
 from circuits.formatting import format_number
 from gates import Gate, Unit
 
@@ -136,6 +136,8 @@ def _write(write: Write, numbering: _Numbering, upstream: float | None) -> dict[
         "before": number(write.before),
         "after": number(write.after),
     }
+    if write.more:  # the names left out of "also", as the console says it
+        row["more"] = more_names(write.more)
     change = write.change
     if write.field == "grad" and upstream is not None and change is not None:
         # What flowed along the edge into this input: upstream x local, added.
