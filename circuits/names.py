@@ -328,19 +328,18 @@ class NameIndex:
         ``automatic_paths``: at most this many paths through remembered gates
         that have only automatic names (``g7.u0``), the first that came to hold
         the unit, and the path ``always`` (a gate and attribute) besides;
-        :meth:`paths_left_out` counts the rest. (A weight that a training loop
-        reads is held by a gate of every pass.)"""
-        return self._collect(unit, automatic_paths, always)[0]
+        :meth:`counted_parts` also counts the rest. (A weight that a training
+        loop reads is held by a gate of every pass.)"""
+        return self.counted_parts(unit, automatic_paths, always=always)[0]
 
-    def paths_left_out(
-        self, unit: Unit, automatic_paths: int, *, always: tuple[Gate, str] | None = None
-    ) -> int:
-        """How many paths ``parts(unit, automatic_paths, always=always)`` leaves out."""
-        return self._collect(unit, automatic_paths, always)[1]
-
-    def _collect(
-        self, unit: Unit, automatic_paths: int | None, always: tuple[Gate, str] | None
+    def counted_parts(
+        self,
+        unit: Unit,
+        automatic_paths: int | None,
+        *,
+        always: tuple[Gate, str] | None = None,
     ) -> tuple[list[tuple[int, Gate | None, str]], int]:
+        """``parts(unit, automatic_paths, always=always)``, and how many paths it left out."""
         self._add_maker(unit)
         key = id(unit)
         found: list[tuple[int, Gate | None, str]] = [
@@ -386,9 +385,13 @@ class NameIndex:
     def ranked(self, unit: Unit, automatic_paths: int | None = None) -> list[tuple[int, str]]:
         """Every name ``unit`` goes by, with its rank (lower is better), best first
         (``automatic_paths`` as in :meth:`parts`)."""
+        return self.ranked_parts(self.parts(unit, automatic_paths))
+
+    def ranked_parts(self, parts: list[tuple[int, Gate | None, str]]) -> list[tuple[int, str]]:
+        """``parts`` as ``(rank, name)``, each name once."""
         result: list[tuple[int, str]] = []
         seen: set[str] = set()
-        for rank, gate, text in self.parts(unit, automatic_paths):
+        for rank, gate, text in parts:
             name = self.text(gate, text)
             if name not in seen:
                 seen.add(name)

@@ -252,8 +252,7 @@ class Tracer(GateObserver):
 
         attribute = attribute_of(gate, unit)
         own = None if attribute is None else (gate, attribute)
-        parts = index.parts(unit, AUTOMATIC_PATHS, always=own)
-        more = index.paths_left_out(unit, AUTOMATIC_PATHS, always=own)
+        parts, more = index.counted_parts(unit, AUTOMATIC_PATHS, always=own)
         return (unit, attribute, parts, more, field, before, after)
 
     def _record(
@@ -391,8 +390,8 @@ class Tracer(GateObserver):
                 left_out += 1  # an earlier pass's output: its gate has run forward again
                 continue
             name = name_of(unit)
-            others = [n for n in index.names_of(unit, AUTOMATIC_PATHS) if n != name]
-            more = index.paths_left_out(unit, AUTOMATIC_PATHS)
+            parts, more = index.counted_parts(unit, AUTOMATIC_PATHS)
+            others = [n for _, n in index.ranked_parts(parts) if n != name]
             grad = unit.grad if unit.requires_grad else None
             rows.append((name, unit.value, grad, others, more))
         return unit_table(rows, left_out, hidden=self.count - len(self.events))

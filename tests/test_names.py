@@ -195,9 +195,9 @@ def test_paths_through_automatic_gates_can_be_capped_and_counted() -> None:
     every = [f"{name_of(g)}.u0" for g in gates]
     assert index.names_of(w) == ["w", *every]
     assert index.names_of(w, 2) == ["w", *every[:2]]
-    assert index.paths_left_out(w, 2) == 3
+    assert index.counted_parts(w, 2)[1] == 3
     # a path asked for always is listed besides the first two
     shown = [index.text(g, t) for _, g, t in index.parts(w, 2, always=(gates[4], "u0"))]
     assert shown == ["w", *every[:2], every[4]]
-    assert index.paths_left_out(w, 2, always=(gates[4], "u0")) == 2
-    assert index.paths_left_out(w, 2, always=(gates[1], "u0")) == 3  # already among the two
+    assert index.counted_parts(w, 2, always=(gates[4], "u0"))[1] == 2
+    assert index.counted_parts(w, 2, always=(gates[1], "u0"))[1] == 3  # already among the two
